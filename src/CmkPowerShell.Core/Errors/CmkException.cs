@@ -1,0 +1,38 @@
+using System;
+
+namespace CmkPowerShell.Core.Errors
+{
+    /// <summary>
+    /// Every failure the engine reports. The cmdlet layer turns it into one ErrorRecord shape:
+    /// FullyQualifiedErrorId "ErrorId,CommandType", Category, TargetObject = Target, RecommendedAction.
+    /// </summary>
+    public class CmkException : Exception
+    {
+        public CmkException(string errorId, CmkErrorCategory category, string message, string? target = null,
+            string? recommendedAction = null, string? serviceCode = null, string? serviceMessage = null,
+            bool userCanFix = true, Exception? innerException = null)
+            : base(message, innerException)
+        {
+            ErrorId = errorId;
+            Category = category;
+            Target = target;
+            RecommendedAction = recommendedAction;
+            ServiceCode = serviceCode;
+            ServiceMessage = serviceMessage;
+            UserCanFix = userCanFix;
+        }
+
+        /// <summary>Stable id, e.g. "KeyVaultNotPurgeProtected"; the first half of FullyQualifiedErrorId.</summary>
+        public string ErrorId { get; }
+        public CmkErrorCategory Category { get; }
+        /// <summary>The resource id or key URI the error is about (never the cmdlet).</summary>
+        public string? Target { get; set; }
+        /// <summary>What the user should do about it.</summary>
+        public string? RecommendedAction { get; }
+        /// <summary>The service's own error code, kept even when the catalogue knows it.</summary>
+        public string? ServiceCode { get; }
+        public string? ServiceMessage { get; }
+        /// <summary>True when the user can fix the cause (configuration), false for service-side faults.</summary>
+        public bool UserCanFix { get; }
+    }
+}
