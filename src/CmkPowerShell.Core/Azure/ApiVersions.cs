@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace CmkPowerShell.Core.Azure
+{
+    /// <summary>
+    /// The api-version sent for each resource type, pinned to the versions in azure-specs/INDEX.md so that
+    /// behaviour is what was tested. Never discovered at run time.
+    /// </summary>
+    public static class ApiVersions
+    {
+        public const string NetApp = "2026-01-01";
+        public const string DataBox = "2025-07-01";
+        public const string Kusto = "2023-08-15";
+        public const string ManagedCassandra = "2025-10-15";
+        public const string Batch = "2024-02-01";
+        public const string KeyVault = "2026-02-01";
+        public const string Authorization = "2022-04-01";
+        public const string Network = "2024-01-01";
+        public const string ResourceGraph = "2024-04-01";
+        public const string ManagedIdentity = "2023-01-31";
+        public const string Resources = "2022-12-01";
+        public const string GenericResourceList = "2021-04-01";
+
+        /// <summary>Provider namespace (or full type) to api-version, longest match wins.</summary>
+        public static readonly IReadOnlyDictionary<string, string> ByResourceType = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Microsoft.NetApp"] = NetApp,
+            ["Microsoft.DataBox"] = DataBox,
+            ["Microsoft.Kusto"] = Kusto,
+            ["Microsoft.DocumentDB"] = ManagedCassandra,
+            ["Microsoft.Batch"] = Batch,
+            ["Microsoft.KeyVault"] = KeyVault,
+            ["Microsoft.Authorization"] = Authorization,
+            ["Microsoft.Network"] = Network,
+            ["Microsoft.ResourceGraph"] = ResourceGraph,
+            ["Microsoft.ManagedIdentity"] = ManagedIdentity,
+            ["Microsoft.Resources"] = Resources,
+        };
+
+        /// <summary>
+        /// The api-version for an ARM path: the provider of the last "/providers/{ns}" segment, or the
+        /// Resources version for subscriptions and resource groups, or the generic list version for
+        /// "/subscriptions/{id}/resources".
+        /// </summary>
+        public static string ForPath(string path)
+        {
+            if (path is null) throw new ArgumentNullException(nameof(path));
+            var segments = path.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+            for (int i = segments.Length - 2; i >= 0; i--)
+            {
+                if (string.Equals(segments[i], "providers", StringComparison.OrdinalIgnoreCase)
+                    && ByResourceType.TryGetValue(segments[i + 1], out var version))
+                {
+                    return version;
+                }
+            }
+            if (segments.Length > 0 && string.Equals(segments.Last(), "resources", StringComparison.OrdinalIgnoreCase))
+            {
+                return GenericResourceList;
+            }
+            return Resources;
+        }
+    }
+}
