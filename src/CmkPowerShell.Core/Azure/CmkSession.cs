@@ -37,7 +37,7 @@ namespace CmkPowerShell.Core.Azure
 
             ArmOptions = new ArmClientOptions
             {
-                Environment = new ArmEnvironment(cloud.ResourceManager, cloud.Audience),
+                Environment = EnvironmentOf(cloud),
                 Transport = HttpTransport,
                 RetryPolicy = new CmkRetryPolicy(transport),
             };
@@ -71,8 +71,19 @@ namespace CmkPowerShell.Core.Azure
         public ArmClientOptions ArmOptions { get; }
         public TokenCredential Credential { get; }
         internal HttpPipelineTransport HttpTransport { get; }
-        /// <summary>The token scope for this cloud's ARM, e.g. "https://management.azure.com/.default".</summary>
-        public string Scope => Cloud.Audience.TrimEnd('/') + "/.default";
+        /// <summary>
+        /// The token scope for this cloud's ARM, the one ArmClient asks for too (e.g. "https://management.azure.com//.default"),
+        /// so that both clients share one cached token.
+        /// </summary>
+        public string Scope => ArmOptions.Environment!.Value.DefaultScope;
+
+        private static ArmEnvironment EnvironmentOf(AzureCloud cloud)
+        {
+            if (ReferenceEquals(cloud, AzureCloud.AzureCloudPublic)) return ArmEnvironment.AzurePublicCloud;
+            if (ReferenceEquals(cloud, AzureCloud.AzureUSGovernment)) return ArmEnvironment.AzureGovernment;
+            if (ReferenceEquals(cloud, AzureCloud.AzureChinaCloud)) return ArmEnvironment.AzureChina;
+            return new ArmEnvironment(cloud.ResourceManager, cloud.Audience);
+        }
 
         /// <summary>
         /// Connects without touching <see cref="CmkContext.Current"/>: resolves the cloud, builds the credential,
