@@ -111,7 +111,7 @@ namespace CmkPowerShell.Core.Azure
                 var session = new CmkSession(cloud, credential, httpTransport, transport);
 
                 host.WriteVerbose($"Connecting to {cloud.Name} ({cloud.ResourceManager}) with {Describe(options.CredentialKind)}.");
-                var claims = await session.SignInAsync(options.TenantId, ct).ConfigureAwait(false);
+                var claims = await session.SignInAsync(ct).ConfigureAwait(false);
                 var tenant = !string.IsNullOrWhiteSpace(options.TenantId) ? options.TenantId! : claims?.TenantId;
                 var (subscriptionId, subscriptionName, subscriptionTenant) = await session.PickSubscriptionAsync(options, tenant, claims?.Account, host, ct).ConfigureAwait(false);
                 var account = claims?.Account ?? Describe(options.CredentialKind);
@@ -173,11 +173,13 @@ namespace CmkPowerShell.Core.Azure
         };
 
         /// <summary>Gets one token up front: a bad credential fails here, with its own message, not on the first resource call.</summary>
-        private async Task<TokenClaims?> SignInAsync(string? tenantId, CancellationToken ct)
+        private async Task<TokenClaims?> SignInAsync(CancellationToken ct)
         {
             try
             {
-                var token = await Credential.GetTokenAsync(new TokenRequestContext(new[] { Scope }, tenantId: tenantId), ct).ConfigureAwait(false);
+                // Asked exactly as BearerTokenAuthenticationPolicy asks (CAE on, no tenant override), so the
+                // credential's cache serves the pipeline this same token instead of fetching a second one.
+                var token = await Credential.GetTokenAsync(new TokenRequestContext(new[] { Scope }, isCaeEnabled: true), ct).ConfigureAwait(false);
                 return TokenClaims.TryParse(token.Token);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) || !ct.IsCancellationRequested)
