@@ -286,5 +286,31 @@ namespace CmkPowerShell.Tests.Azure
             Assert.Single(cmdletHost.Verbose, v => v.Contains("/vaults/v1"));
             Assert.Empty(connectHost.Verbose);
         }
+
+        [Fact]
+        public async Task The_client_side_bucket_paces_requests_of_one_subscription()
+        {
+            var arm = new FakeArm().On("GET", "/vaults/v1$", (_, _) => FakeArm.Json(200, new JsonObject()));
+            using var host = new RecordingHost();
+            var session = await arm.ConnectAsync(host, configure: o => o.Transport.ReadRate = new TokenBucketRate(2, 10));
+
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 5; i++) await session.GetAsync(Vault, CancellationToken.None);
+            // 2 tokens up front, 3 more at 10 per second: at least ~0.3 s in all (the subscription list took none of this bucket).
+            Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(250), $"5 reads at 2 burst / 10 per s took only {sw.Elapsed}.");
+        }
+
+        [Fact]
+        public async Task Arm_saying_no_writes_remain_slows_the_next_write()
+        {
+            var arm = new FakeArm().On("PUT", "/vaults/v1$", (_, _) => FakeArm.Json(200, new JsonObject(), ("x-ms-ratelimit-remaining-subscription-writes", "0")));
+            using var host = new RecordingHost();
+            var session = await arm.ConnectAsync(host, configure: o => o.Transport.WriteRate = new TokenBucketRate(200, 4));
+
+            await session.SendAsync(HttpMethod.Put, Vault, new JsonObject(), CancellationToken.None);
+            var sw = Stopwatch.StartNew();
+            await session.SendAsync(HttpMethod.Put, Vault, new JsonObject(), CancellationToken.None);
+            Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(200), $"The write after 'remaining 0' went out after {sw.Elapsed}.");
+        }
     }
 }
