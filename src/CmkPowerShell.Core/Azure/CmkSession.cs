@@ -318,14 +318,21 @@ namespace CmkPowerShell.Core.Azure
             return builder.Uri;
         }
 
-        /// <summary>Turns whatever the SDK threw into the typed error the cmdlets report.</summary>
+        /// <summary>
+        /// Turns whatever the SDK threw into the typed error the cmdlets report. Never called for a cancellation
+        /// of the caller's own token: that one propagates as OperationCanceledException.
+        /// </summary>
         internal static Exception Translate(Exception ex, string target)
         {
             switch (ex)
             {
                 case CmkException:
-                case OperationCanceledException:
                     return ex;
+                // Callers only translate cancellations the user did not ask for: Azure.Core's per-attempt timeout.
+                case OperationCanceledException:
+                    return new CmkException("RequestTimeout", CmkErrorCategory.OperationTimeout,
+                        $"{target} did not answer in time, also after retries.", target,
+                        "Try again later; if it persists, check the network path to Azure Resource Manager.", userCanFix: false, innerException: ex);
                 case AuthenticationFailedException or CredentialUnavailableException when FindCertificateFailure(ex) is null:
                     return new CmkException("AuthenticationFailed", CmkErrorCategory.AuthenticationError,
                         $"Could not get a token: {ex.Message}", target,
@@ -347,6 +354,10 @@ namespace CmkPowerShell.Core.Azure
                     "For a custom endpoint with a self-signed certificate pass its SHA-1 or SHA-256 thumbprint (-CertificateThumbprint); check that it is the certificate you expect.",
                     innerException: ex);
             }
+            if (Find(ex, e => e is TimeoutException || e is OperationCanceledException) != null)
+            {
+                return Translate(new OperationCanceledException(ex.Message, ex), target);
+            }
             if (ex is RequestFailedException || ex is AggregateException || ex is HttpRequestException || ex is System.IO.IOException)
             {
                 return new CmkException("ServiceUnreachable", CmkErrorCategory.ConnectionError,
@@ -357,16 +368,19 @@ namespace CmkPowerShell.Core.Azure
             return ex;
         }
 
-        private static Exception? FindCertificateFailure(Exception ex)
+        private static Exception? FindCertificateFailure(Exception ex) => Find(ex, e => e is AuthenticationException);
+
+        /// <summary>The first exception in the tree (inner exceptions, the retries of an AggregateException) that matches.</summary>
+        private static Exception? Find(Exception ex, Func<Exception, bool> match)
         {
             for (var e = ex; e != null; e = e.InnerException)
             {
-                if (e is AuthenticationException) return e;
+                if (match(e)) return e;
                 if (e is AggregateException agg)
                 {
                     foreach (var inner in agg.InnerExceptions)
                     {
-                        if (FindCertificateFailure(inner) is { } found) return found;
+                        if (Find(inner, match) is { } found) return found;
                     }
                 }
             }

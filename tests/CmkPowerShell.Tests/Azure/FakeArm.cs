@@ -34,6 +34,8 @@ namespace CmkPowerShell.Tests.Azure
         }
 
         public JsonArray Subscriptions { get; set; }
+        /// <summary>Time the fake takes before answering a request (honours the request's cancellation, as a socket would).</summary>
+        public Func<FakeRequest, TimeSpan>? Latency { get; set; }
         public ConcurrentQueue<FakeRequest> Requests { get; } = new();
 
         public static JsonObject Subscription(string id, string name, string tenant = TenantId) => new()
@@ -56,6 +58,7 @@ namespace CmkPowerShell.Tests.Azure
             var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
             var fake = new FakeRequest(request.Method.Method, request.RequestUri!, request.Headers.Authorization?.ToString(), body);
             Requests.Enqueue(fake);
+            if (Latency?.Invoke(fake) is { } latency && latency > TimeSpan.Zero) await Task.Delay(latency, cancellationToken);
             Route[] routes;
             lock (_routes) routes = _routes.ToArray();
             foreach (var route in routes)

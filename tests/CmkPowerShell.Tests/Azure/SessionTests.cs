@@ -314,3 +314,23 @@ namespace CmkPowerShell.Tests.Azure
         }
     }
 }
+
+namespace CmkPowerShell.Tests.Azure
+{
+    public class TimeoutTests
+    {
+        [Fact]
+        public async Task An_attempt_that_outlives_the_network_timeout_is_a_typed_timeout_not_a_cancellation()
+        {
+            var arm = new FakeArm { Latency = r => r.Path.EndsWith("/slow") ? TimeSpan.FromSeconds(10) : TimeSpan.Zero }
+                .On("GET", "/vaults/slow$", (_, _) => FakeArm.Json(200, new System.Text.Json.Nodes.JsonObject()));
+            using var host = new RecordingHost();
+            var session = await arm.ConnectAsync(host, configure: o => { o.Transport.NetworkTimeout = TimeSpan.FromMilliseconds(100); o.Transport.MaxRetries = 1; });
+            var ex = await Assert.ThrowsAsync<CmkPowerShell.Core.Errors.CmkException>(() =>
+                session.GetAsync("/subscriptions/" + FakeArm.SubscriptionId + "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/slow", CancellationToken.None));
+            Assert.Equal("RequestTimeout", ex.ErrorId);
+            Assert.Equal(CmkPowerShell.Core.Errors.CmkErrorCategory.OperationTimeout, ex.Category);
+            Assert.Equal(2, arm.To("GET", "/vaults/slow$").Count); // timed-out attempts are retried
+        }
+    }
+}
