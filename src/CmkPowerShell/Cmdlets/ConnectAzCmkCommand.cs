@@ -9,7 +9,11 @@ using CmkPowerShell.Core.Errors;
 
 namespace CmkPowerShell.Cmdlets
 {
-    /// <summary>Chooses the cloud, tenant, subscription and credential every later cmdlet of the session uses.</summary>
+    /// <summary>
+    /// Chooses the cloud, tenant, subscription and credential every later cmdlet of the session uses.
+    /// Parameter sets follow the credential; the endpoint parameters belong to every set but -EmulatorProfile's,
+    /// which supplies its own endpoint, certificate pin and token.
+    /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "AzCmk", DefaultParameterSetName = DefaultSet)]
     [OutputType(typeof(CmkConnectionInfo))]
     public sealed class ConnectAzCmkCommand : CmkCmdlet
@@ -26,19 +30,39 @@ namespace CmkPowerShell.Cmdlets
         private const string CertificateStoreSet = "ServicePrincipalCertificateStore";
         private const string ProfileSet = "EmulatorProfile";
 
-        [Parameter(HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = DefaultSet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = IdentitySet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = TokenSet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = SecretSet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = CertificateFileSet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
+        [Parameter(ParameterSetName = CertificateStoreSet, HelpMessage = "The Azure cloud: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.")]
         [ValidateSet("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")]
         public string? Environment { get; set; }
 
-        [Parameter(HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = DefaultSet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = IdentitySet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = TokenSet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = SecretSet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = CertificateFileSet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
+        [Parameter(ParameterSetName = CertificateStoreSet, HelpMessage = "A custom Azure Resource Manager endpoint, such as the local emulator.")]
         [ValidateNotNull]
         public Uri? ResourceManagerEndpoint { get; set; }
 
-        [Parameter(HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = DefaultSet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = IdentitySet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = TokenSet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = SecretSet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = CertificateFileSet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
+        [Parameter(ParameterSetName = CertificateStoreSet, HelpMessage = "The token authority of a custom endpoint (defaults to the endpoint itself).")]
         [ValidateNotNull]
         public Uri? AuthorityHost { get; set; }
 
-        [Parameter(HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = DefaultSet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = IdentitySet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = TokenSet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = SecretSet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = CertificateFileSet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
+        [Parameter(ParameterSetName = CertificateStoreSet, HelpMessage = "Thumbprint of the only self-signed certificate the custom endpoint may present.")]
         [ValidateNotNullOrEmpty]
         public string? TrustedCertificateThumbprint { get; set; }
 
@@ -148,11 +172,6 @@ namespace CmkPowerShell.Cmdlets
 
         private CmkConnectionOptions FromProfile()
         {
-            if (Environment != null || ResourceManagerEndpoint != null || AuthorityHost != null || TrustedCertificateThumbprint != null)
-            {
-                throw Conflict("-EmulatorProfile already sets the endpoint and its certificate; do not combine it with "
-                    + "-Environment, -ResourceManagerEndpoint, -AuthorityHost or -TrustedCertificateThumbprint.");
-            }
             var profile = Connection.EmulatorProfile.Load(GetUnresolvedProviderPathFromPSPath(EmulatorProfile!));
             WriteVerbose($"Emulator profile {profile.Path}: {profile.ResourceManagerEndpoint}.");
             return new CmkConnectionOptions
