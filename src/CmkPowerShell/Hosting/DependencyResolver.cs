@@ -10,8 +10,10 @@ namespace CmkPowerShell.Hosting
     /// Loads the module's dependencies (CmkPowerShell.Core, Azure.*, Microsoft.Identity.*, System.*) from the
     /// dependencies/ folder beside CmkPowerShell.dll, so the module works next to Az.Accounts:
     /// <list type="bullet">
-    /// <item>PowerShell 7 (.NET): into a load context of our own, so another module's Azure.Core of another
-    /// version in the default context neither wins over ours nor clashes with it;</item>
+    /// <item>PowerShell 7 (.NET): third-party assemblies into a load context of our own, so another module's
+    /// Azure.Core of another version neither wins over ours nor clashes with it. Our own engine
+    /// (CmkPowerShell.*) goes into the default context instead: PowerShell resolves type literals such as
+    /// [CmkPowerShell.Core.Errors.CmkException] (catch blocks, -is, [OutputType]) only there;</item>
     /// <item>Windows PowerShell 5.1 (.NET Framework): by path, because 5.1 applies no binding redirects to
     /// modules and the netstandard2.0 packages ask for versions nobody else provides.</item>
     /// </list>
@@ -20,6 +22,8 @@ namespace CmkPowerShell.Hosting
     public sealed class DependencyResolver : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private const string LoadContextName = "CmkPowerShell";
+        private const string OwnAssemblyPrefix = "CmkPowerShell.";
+        private const string EngineAssembly = "CmkPowerShell.Core";
 
         private static readonly Assembly Self = typeof(DependencyResolver).Assembly;
         private static readonly string DependencyFolder =
@@ -44,6 +48,9 @@ namespace CmkPowerShell.Hosting
                     AppDomain.CurrentDomain.AssemblyResolve += Resolve;
                 }
             }
+            // Load the engine now rather than on first use, so its types ([CmkPowerShell.Core.Errors.*] in a
+            // catch block, enums for parameters) resolve in scripts right after Import-Module.
+            Resolve(null, new ResolveEventArgs(EngineAssembly, Self));
         }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
@@ -70,7 +77,13 @@ namespace CmkPowerShell.Hosting
             {
                 return null;
             }
-            return Isolated != null ? Isolated.LoadFromPath(path) : Assembly.LoadFrom(path);
+            if (Isolated is null)
+            {
+                return Assembly.LoadFrom(path);
+            }
+            return wanted.Name.StartsWith(OwnAssemblyPrefix, StringComparison.OrdinalIgnoreCase)
+                ? Isolated.LoadIntoDefaultContext(path)
+                : Isolated.LoadFromPath(path);
         }
 
         private static bool IsOurs(Assembly assembly)
@@ -117,11 +130,13 @@ namespace CmkPowerShell.Hosting
         private sealed class IsolatedLoadContext
         {
             private readonly object _context;
+            private readonly object _defaultContext;
             private readonly MethodInfo _loadFromAssemblyPath;
 
-            private IsolatedLoadContext(object context, MethodInfo loadFromAssemblyPath)
+            private IsolatedLoadContext(object context, object defaultContext, MethodInfo loadFromAssemblyPath)
             {
                 _context = context;
+                _defaultContext = defaultContext;
                 _loadFromAssemblyPath = loadFromAssemblyPath;
             }
 
@@ -130,15 +145,24 @@ namespace CmkPowerShell.Hosting
                 var type = typeof(object).Assembly.GetType("System.Runtime.Loader.AssemblyLoadContext", throwOnError: false);
                 var constructor = type?.GetConstructor(new[] { typeof(string), typeof(bool) });
                 var load = type?.GetMethod("LoadFromAssemblyPath", new[] { typeof(string) });
-                if (constructor is null || load is null)
+                var defaultContext = type?.GetProperty("Default", BindingFlags.Public | BindingFlags.Static)?.GetValue(null);
+                if (constructor is null || load is null || defaultContext is null)
                 {
                     return null;
                 }
                 // Not collectible: cmdlet types keep references into it for the life of the process.
-                return new IsolatedLoadContext(constructor.Invoke(new object[] { name, false }), load);
+                return new IsolatedLoadContext(constructor.Invoke(new object[] { name, false }), defaultContext, load);
             }
 
-            public Assembly LoadFromPath(string path)
+            public Assembly LoadFromPath(string path) => LoadOnce(_context, path);
+
+            /// <summary>
+            /// Not Assembly.LoadFrom: on .NET it would also resolve the assembly's own dependencies from the same
+            /// folder into the default context, undoing the isolation.
+            /// </summary>
+            public Assembly LoadIntoDefaultContext(string path) => LoadOnce(_defaultContext, path);
+
+            private Assembly LoadOnce(object context, string path)
             {
                 lock (this)
                 {
@@ -151,7 +175,7 @@ namespace CmkPowerShell.Hosting
                             return loaded;
                         }
                     }
-                    return (Assembly)_loadFromAssemblyPath.Invoke(_context, new object[] { path });
+                    return (Assembly)_loadFromAssemblyPath.Invoke(context, new object[] { path });
                 }
             }
         }
