@@ -155,7 +155,7 @@ Describe 'Against the emulator' -Skip:(-not $EmulatorAvailable) {
 
     It 'connects as a service principal against the custom endpoint, pinning its certificate' {
         $secret = ConvertTo-SecureString 'emulator-secret' -AsPlainText -Force
-        $connection = Connect-AzCmk -ResourceManagerEndpoint $Emulator.Profile.resourceManagerEndpoint `
+        $connection = Connect-AzCmk -ResourceManagerEndpoint $Emulator.Profile.endpoint `
             -TrustedCertificateThumbprint $Emulator.Profile.certificateThumbprint -ServicePrincipal `
             -Tenant '11111111-1111-1111-1111-111111111111' -ApplicationId '55555555-5555-5555-5555-555555555555' -ClientSecret $secret
         $connection.CredentialKind | Should -Be 'ServicePrincipalSecret'

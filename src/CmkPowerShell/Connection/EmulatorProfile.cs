@@ -17,7 +17,7 @@ namespace CmkPowerShell.Connection
 
         // The emulator and its clients are written separately; accept the obvious spellings of each field.
         private static readonly string[] EndpointNames = { "resourceManagerEndpoint", "resourceManagerUrl", "armEndpoint", "endpoint" };
-        private static readonly string[] AuthorityNames = { "authorityHost", "authority", "tokenEndpoint" };
+        private static readonly string[] AuthorityNames = { "authorityHost", "authority" };
         private static readonly string[] ThumbprintNames = { "certificateThumbprint", "thumbprint", "certificateSha256", "certificateSha1" };
         private static readonly string[] TenantNames = { "tenantId", "tenant" };
         private static readonly string[] SubscriptionNames = { "subscriptionId", "subscription" };
