@@ -1,0 +1,181 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# The module as a user meets it: import, discover, read help, connect, and the exact shape of its errors.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:EmulatorAvailable = Test-CmkEmulatorAvailable
+    $script:IsCore = $PSVersionTable.PSEdition -eq 'Core'
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:ModulePath = Get-CmkModulePath
+    $script:HelpXml = Join-Path $ModulePath 'en-US/CmkPowerShell.dll-Help.xml'
+    if (-not (Test-Path $HelpXml) -and (Get-Module -ListAvailable platyPS)) {
+        # Help is built by ./build.ps1 -Task Help; build it here when the tools are present so the suite checks it.
+        Import-Module platyPS
+        $null = New-ExternalHelp -Path (Join-Path (Get-CmkRepoRoot) 'docs/help') -OutputPath (Split-Path $HelpXml) -Force
+    }
+    Import-Module $ModulePath -Force
+    $script:Manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'CmkPowerShell.psd1')
+    $script:ConnectType = 'CmkPowerShell.Cmdlets.ConnectAzCmkCommand'
+}
+
+AfterAll {
+    Remove-Module CmkPowerShell -ErrorAction SilentlyContinue
+}
+
+Describe 'The module' {
+    It 'exports exactly the cmdlets of its manifest' {
+        $exported = (Get-Module CmkPowerShell).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
+        $exported | Should -Contain 'Connect-AzCmk'
+        $exported | Should -Contain 'Disconnect-AzCmk'
+    }
+
+    It 'makes its engine types usable in scripts (catch [type], -is)' {
+        # Type literals resolve only for assemblies in the default load context, so the engine lives there.
+        $core = [CmkPowerShell.Core.Errors.CmkException].Assembly
+        $core.Location | Should -BeLike (Join-Path $ModulePath 'dependencies*')
+        if ($IsCore) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).Name | Should -Be 'Default'
+        }
+    }
+
+    It 'never loads a second copy of itself on re-import' {
+        Import-Module $ModulePath -Force
+        @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'CmkPowerShell.Core' }).Count | Should -Be 1
+    }
+
+    It 'imports again with -Force' {
+        { Import-Module $ModulePath -Force -ErrorAction Stop } | Should -Not -Throw
+        Get-Command Connect-AzCmk -Module CmkPowerShell | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Help of <_>' -ForEach @('Connect-AzCmk', 'Disconnect-AzCmk') {
+    BeforeAll {
+        $script:Name = $_
+        if (-not (Test-Path $HelpXml)) { Set-ItResult -Skipped -Because 'help is not built (./build.ps1 -Task Help needs platyPS)' }
+        $script:Help = Get-Help $Name -Full
+    }
+
+    It 'has a synopsis and a description' {
+        $Help.Synopsis | Should -Not -BeLike "$Name *"   # the auto-generated syntax means there is no help
+        $Help.description.Text | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least two examples' {
+        @($Help.examples.example).Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'describes every parameter' {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $parameters = (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common }
+        foreach ($parameter in $parameters) {
+            $entry = $Help.parameters.parameter | Where-Object name -eq $parameter
+            $entry | Should -Not -BeNullOrEmpty -Because "-$parameter must be documented"
+            ($entry.description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
+        }
+    }
+}
+
+Describe 'Connect-AzCmk errors' {
+    It 'reports a missing emulator profile as ObjectNotFound on that path' {
+        $path = Join-Path $TestDrive 'absent.json'
+        $err = { Connect-AzCmk -EmulatorProfile $path -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "EmulatorProfileNotFound,$ConnectType"
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.TargetObject | Should -Be $path
+        $err.ErrorDetails.RecommendedAction | Should -Match '--profile'
+        $err.Exception | Should -BeOfType 'CmkPowerShell.Core.Errors.CmkException'
+    }
+
+    It 'reports a broken emulator profile as InvalidData' {
+        $path = Join-Path $TestDrive 'broken.json'
+        Set-Content $path '{ "endpoint": "http://127.0.0.1:1/" }'
+        $err = { Connect-AzCmk -EmulatorProfile $path -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "EmulatorProfileInvalid,$ConnectType"
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+
+    It 'refuses -Environment together with -ResourceManagerEndpoint before signing in' {
+        $err = { Connect-AzCmk -Environment AzureCloud -ResourceManagerEndpoint https://127.0.0.1:1/ -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "ConnectParameterConflict,$ConnectType"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.TargetObject | Should -BeNullOrEmpty
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
+    It 'is a terminating error that stops the statement' {
+        $after = $false
+        try { Connect-AzCmk -EmulatorProfile (Join-Path $TestDrive 'absent.json'); $after = $true } catch { }
+        $after | Should -BeFalse
+    }
+
+    It 'only accepts the three named clouds' {
+        { Connect-AzCmk -Environment Moon } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CmkPowerShell.Cmdlets.ConnectAzCmkCommand'
+    }
+}
+
+Describe 'Against the emulator' -Skip:(-not $EmulatorAvailable) {
+    BeforeAll {
+        $script:Emulator = Start-CmkEmulator -ProfilePath (Join-Path $TestDrive 'profile.json')
+    }
+    AfterAll {
+        Disconnect-AzCmk -ErrorAction SilentlyContinue
+        Stop-CmkEmulator $Emulator
+    }
+
+    It 'loads its Azure SDK dependencies into its own load context, beside whatever Az.Accounts loaded' -Skip:(-not $IsCore) {
+        $null = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath
+        $ours = [AppDomain]::CurrentDomain.GetAssemblies() |
+            Where-Object { -not $_.IsDynamic -and $_.Location -like (Join-Path $ModulePath 'dependencies*') -and $_.GetName().Name -notlike 'CmkPowerShell.*' }
+        $ours.GetName().Name | Should -Contain 'Azure.Core'
+        foreach ($assembly in $ours) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'CmkPowerShell' -Because $assembly.GetName().Name
+        }
+    }
+
+    It 'connects with the emulator profile and outputs the demo subscription' {
+        $connection = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath
+        $connection | Should -BeOfType 'CmkPowerShell.Core.Azure.CmkConnectionInfo'
+        $connection.TenantId | Should -Be '11111111-1111-1111-1111-111111111111'
+        $connection.SubscriptionId | Should -Be '22222222-2222-2222-2222-222222222222'
+        $connection.SubscriptionName | Should -Be 'CMK Demo'
+        $connection.CredentialKind | Should -Be 'AccessToken'
+    }
+
+    It 'shows the connection as a table' {
+        if ($IsCore) { $PSStyle.OutputRendering = 'PlainText' } # no ANSI codes between the column headers
+        $table = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath | Format-Table | Out-String -Width 250
+        $table | Should -Match 'Environment\s+Account\s+Tenant\s+Subscription'
+        $table | Should -Match 'CMK Demo \(22222222-2222-2222-2222-222222222222\)'
+    }
+
+    It 'connects as a service principal against the custom endpoint, pinning its certificate' {
+        $secret = ConvertTo-SecureString 'emulator-secret' -AsPlainText -Force
+        $connection = Connect-AzCmk -ResourceManagerEndpoint $Emulator.Profile.endpoint `
+            -TrustedCertificateThumbprint $Emulator.Profile.certificateThumbprint -ServicePrincipal `
+            -Tenant '11111111-1111-1111-1111-111111111111' -ApplicationId '55555555-5555-5555-5555-555555555555' -ClientSecret $secret
+        $connection.CredentialKind | Should -Be 'ServicePrincipalSecret'
+        $connection.SubscriptionId | Should -Be '22222222-2222-2222-2222-222222222222'
+    }
+
+    It 'names a subscription that does not exist in the error' {
+        $missing = '99999999-9999-9999-9999-999999999999'
+        $err = { Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath -Subscription $missing -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "SubscriptionNotFound,$ConnectType"
+        $err.TargetObject | Should -Match $missing
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
+    It 'keeps the connection under -WhatIf and closes it otherwise' {
+        $null = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath
+        Disconnect-AzCmk -WhatIf
+        $closed = Disconnect-AzCmk -PassThru
+        $closed.SubscriptionId | Should -Be '22222222-2222-2222-2222-222222222222'
+        Disconnect-AzCmk -PassThru | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,89 @@
+# Shared helpers for the CmkPowerShell Pester suites: where the repository and the built module are, and a
+# local emulator started for a suite (Start-CmkEmulator in BeforeAll, Stop-CmkEmulator in AfterAll).
+
+Set-StrictMode -Version Latest
+
+function Get-CmkRepoRoot {
+    $dir = $PSScriptRoot
+    while ($dir -and -not (Test-Path (Join-Path $dir 'CmkPowerShell.sln'))) { $dir = Split-Path $dir -Parent }
+    if (-not $dir) { throw "CmkPowerShell.sln not found above $PSScriptRoot" }
+    $dir
+}
+
+function Get-CmkModulePath {
+    $path = Join-Path (Get-CmkRepoRoot) 'out/CmkPowerShell'
+    if (-not (Test-Path (Join-Path $path 'CmkPowerShell.dll'))) {
+        throw "The module is not built: run 'dotnet build src/CmkPowerShell' (or ./build.ps1) first."
+    }
+    $path
+}
+
+function Test-CmkEmulatorAvailable {
+    <#
+    .SYNOPSIS
+    True when this checkout's emulator can write a connection profile (--profile), i.e. suites that need it can run.
+    #>
+    $project = Join-Path (Get-CmkRepoRoot) 'src/CmkPowerShell.Emulator'
+    $sources = Get-ChildItem $project -Recurse -Filter *.cs |
+        Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
+    [bool]($sources | Select-String -SimpleMatch -Pattern '"--profile"' -List)
+}
+
+function Start-CmkEmulator {
+    <#
+    .SYNOPSIS
+    Starts the local emulator with a scenario and waits until it has written its profile.
+    .OUTPUTS
+    An object with Process, ProfilePath and Profile (the parsed JSON); pass it to Stop-CmkEmulator.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $ProfilePath,
+        [string] $Scenario = 'demo',
+        [string[]] $ExtraArguments = @(),
+        [int] $TimeoutSeconds = 180
+    )
+    $root = Get-CmkRepoRoot
+    Remove-Item $ProfilePath -ErrorAction SilentlyContinue
+    $emulatorArgs = @('--scenario', $Scenario, '--profile', $ProfilePath) + $ExtraArguments
+
+    # A built emulator starts in a second; `dotnet run` builds it first when nobody has.
+    $built = Get-ChildItem (Join-Path $root 'src/CmkPowerShell.Emulator/bin') -Recurse -Filter CmkPowerShell.Emulator.dll -ErrorAction SilentlyContinue |
+        Where-Object { $_.Directory.Name -like 'net*' } | Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    $dotnetArgs = if ($built) { @($built.FullName) + $emulatorArgs }
+                  else { @('run', '--project', (Join-Path $root 'src/CmkPowerShell.Emulator'), '--') + $emulatorArgs }
+
+    $log = [System.IO.Path]::ChangeExtension($ProfilePath, '.log')
+    $process = Start-Process dotnet -ArgumentList $dotnetArgs -PassThru -NoNewWindow `
+        -RedirectStandardOutput $log -RedirectStandardError "$log.err"
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (Test-Path $ProfilePath)) {
+        if ($process.HasExited) {
+            throw "The emulator exited with code $($process.ExitCode) before writing $ProfilePath.`n$(Get-Content $log, "$log.err" -Raw -ErrorAction SilentlyContinue)"
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
+            throw "The emulator wrote no profile within $TimeoutSeconds s.`n$(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
+        }
+        Start-Sleep -Milliseconds 200
+    }
+    # The file may appear before it is completely written.
+    $profile = $null
+    for ($i = 0; $i -lt 25 -and -not $profile; $i++) {
+        try { $profile = Get-Content $ProfilePath -Raw | ConvertFrom-Json -ErrorAction Stop } catch { Start-Sleep -Milliseconds 200 }
+    }
+    [pscustomobject]@{ Process = $process; ProfilePath = $ProfilePath; Profile = $profile; Log = $log }
+}
+
+function Stop-CmkEmulator {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] [AllowNull()] $Emulator)
+    process {
+        if ($null -eq $Emulator -or $Emulator.Process.HasExited) { return }
+        # Only the process this helper started (and, with `dotnet run`, the child it spawned).
+        if ($PSVersionTable.PSEdition -eq 'Core') { $Emulator.Process.Kill($true) } else { $Emulator.Process.Kill() }
+        $null = $Emulator.Process.WaitForExit(10000)
+    }
+}
+
+Export-ModuleMember -Function Get-CmkRepoRoot, Get-CmkModulePath, Test-CmkEmulatorAvailable, Start-CmkEmulator, Stop-CmkEmulator
