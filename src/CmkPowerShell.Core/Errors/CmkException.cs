@@ -1,13 +1,20 @@
 using System;
+using System.Collections.Generic;
 
 namespace CmkPowerShell.Core.Errors
 {
     /// <summary>
     /// Every failure the engine reports. The cmdlet layer turns it into one ErrorRecord shape:
     /// FullyQualifiedErrorId "ErrorId,CommandType", Category, TargetObject = Target, RecommendedAction.
+    /// Scripts catch a family by type (<see cref="KeyVaultConfigurationException"/>, <see cref="KeyStateException"/>,
+    /// <see cref="CmkAccessException"/>, <see cref="CmkNetworkException"/>, <see cref="CmkUnsupportedOperationException"/>,
+    /// <see cref="CmkThrottledException"/>, <see cref="CmkServiceException"/>, <see cref="CmkInputException"/>);
+    /// <see cref="CmkErrors"/> picks the family from the error catalogue.
     /// </summary>
     public class CmkException : Exception
     {
+        private static readonly IReadOnlyList<CmkFailedCheck> NoChecks = Array.Empty<CmkFailedCheck>();
+
         public CmkException(string errorId, CmkErrorCategory category, string message, string? target = null,
             string? recommendedAction = null, string? serviceCode = null, string? serviceMessage = null,
             bool userCanFix = true, Exception? innerException = null)
@@ -34,5 +41,14 @@ namespace CmkPowerShell.Core.Errors
         public string? ServiceMessage { get; }
         /// <summary>True when the user can fix the cause (configuration), false for service-side faults.</summary>
         public bool UserCanFix { get; }
+
+        /// <summary>The whole error as the service reported it (status, origin, nested details), when one did.</summary>
+        public ServiceError? ServiceError { get; internal set; }
+
+        /// <summary>The failed requirement checks this error stands for (empty unless it came from the requirement engine).</summary>
+        public IReadOnlyList<CmkFailedCheck> FailedChecks { get; internal set; } = NoChecks;
     }
+
+    /// <summary>One failed requirement check as the requirement engine reported it.</summary>
+    public sealed record CmkFailedCheck(string CheckId, string Message, string? RecommendedAction, string? Target);
 }
