@@ -53,7 +53,7 @@ namespace CmkPowerShell.Tests.Azure
                 ["error"] = "invalid_client", ["error_description"] = "AADSTS7000215: Invalid client secret provided.",
             }));
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => arm.ConnectAsync(host, configure: o =>
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => arm.ConnectAsync(host, configure: o =>
             {
                 o.CredentialKind = CmkCredentialKind.ServicePrincipalSecret;
                 o.TenantId = FakeArm.TenantId;
@@ -69,7 +69,7 @@ namespace CmkPowerShell.Tests.Azure
         public async Task A_service_principal_without_tenant_is_an_input_error()
         {
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => new FakeArm().ConnectAsync(host, configure: o =>
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => new FakeArm().ConnectAsync(host, configure: o =>
             {
                 o.CredentialKind = CmkCredentialKind.ServicePrincipalSecret;
                 o.ClientId = "55555555-5555-5555-5555-555555555555";

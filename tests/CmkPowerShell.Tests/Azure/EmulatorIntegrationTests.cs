@@ -85,7 +85,7 @@ namespace CmkPowerShell.Tests.Azure
         public async Task A_wrong_client_secret_is_an_authentication_error()
         {
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => _emulator.ConnectAsync(host, o =>
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => _emulator.ConnectAsync(host, o =>
             {
                 o.CredentialKind = CmkCredentialKind.ServicePrincipalSecret;
                 o.TenantId = _emulator.Server.TenantId;
@@ -108,11 +108,11 @@ namespace CmkPowerShell.Tests.Azure
         public async Task A_wrong_thumbprint_refuses_the_connection_without_retrying()
         {
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.TrustedCertificateThumbprint = new string('A', 64)));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.TrustedCertificateThumbprint = new string('A', 64)));
             Assert.Equal("ServerCertificateNotTrusted", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.SecurityError, ex.Category);
 
-            var noPin = await Assert.ThrowsAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.TrustedCertificateThumbprint = null));
+            var noPin = await Assert.ThrowsAnyAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.TrustedCertificateThumbprint = null));
             Assert.Equal("ServerCertificateNotTrusted", noPin.ErrorId);
         }
 
@@ -120,7 +120,7 @@ namespace CmkPowerShell.Tests.Azure
         public async Task A_subscription_the_token_cannot_see_is_a_typed_error()
         {
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.SubscriptionId = "Not A Subscription"));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => _emulator.ConnectAsync(host, o => o.SubscriptionId = "Not A Subscription"));
             Assert.Equal("SubscriptionNotFound", ex.ErrorId);
         }
     }
@@ -162,7 +162,7 @@ namespace CmkPowerShell.Tests.Azure
             _emulator.Server.Faults.Add(new FaultRule("GET", "/vaults/kv-nopurge$", 10, 503, "ServiceUnavailable", "Down for maintenance."));
             session.Requests.Reset();
 
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.GetAsync(_emulator.Rg + "/providers/Microsoft.KeyVault/vaults/kv-nopurge", CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.GetAsync(_emulator.Rg + "/providers/Microsoft.KeyVault/vaults/kv-nopurge", CancellationToken.None));
             Assert.Equal("ServiceUnavailable", ex.ServiceCode);
             Assert.Equal("Down for maintenance.", ex.ServiceMessage);
             Assert.Equal(4, session.Requests.Snapshot().Get); // 1 + MaxRetries(3)
@@ -216,7 +216,7 @@ namespace CmkPowerShell.Tests.Azure
             using var host = new RecordingHost();
             var session = await _emulator.ConnectAsync(host);
             _emulator.Server.Faults.Add(new FaultRule("PATCH", "/clusters/kusto-demo$", 1, 500, "InjectedOperationFailure", "The operation failed on purpose.", FailLongRunningOperation: true));
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(new HttpMethod("PATCH"), Kusto, new JsonObject { ["tags"] = new JsonObject() }, CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(new HttpMethod("PATCH"), Kusto, new JsonObject { ["tags"] = new JsonObject() }, CancellationToken.None));
             Assert.Equal("InjectedOperationFailure", ex.ServiceCode);
             Assert.Equal(Kusto, ex.Target);
         }

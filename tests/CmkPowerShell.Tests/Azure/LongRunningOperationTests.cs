@@ -109,7 +109,7 @@ namespace CmkPowerShell.Tests.Azure
                 }));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), CancellationToken.None));
             Assert.Equal("KeyVaultAccessDenied", ex.ServiceCode);
             Assert.Equal("The cluster identity cannot unwrap the key.", ex.ServiceMessage);
             Assert.Equal(Cluster, ex.Target);
@@ -124,7 +124,7 @@ namespace CmkPowerShell.Tests.Azure
                 .On("GET", "/operationResults/op1$", (_, _) => FakeArm.Json(200, OpStatus("Canceled")));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(HttpMethod.Delete, Cluster, null, CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Delete, Cluster, null, CancellationToken.None));
             Assert.Equal("OperationCanceled", ex.ServiceCode);
         }
 
@@ -137,7 +137,7 @@ namespace CmkPowerShell.Tests.Azure
                 .On("GET", "/operationResults/op4$", (_, _) => FakeArm.Error(400, "KeyVaultKeyNotFound", "The key does not exist."));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(HttpMethod.Post, Sub + "/resourceGroups/rg/providers/Microsoft.NetApp/netAppAccounts/a1/changeKeyVault", new JsonObject(), CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Post, Sub + "/resourceGroups/rg/providers/Microsoft.NetApp/netAppAccounts/a1/changeKeyVault", new JsonObject(), CancellationToken.None));
             Assert.Equal("KeyVaultKeyNotFound", ex.ServiceCode);
         }
 
@@ -164,7 +164,7 @@ namespace CmkPowerShell.Tests.Azure
                 .On("PUT", "/clusters/c1$", (_, _) => FakeArm.Json(201, Resource("Updating"), ("Azure-AsyncOperation", "https://evil.test/status")));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), CancellationToken.None));
             Assert.Equal("UntrustedOperationUrl", ex.ErrorId);
             Assert.DoesNotContain(arm.Requests, r => r.Uri.Host == "evil.test");
         }

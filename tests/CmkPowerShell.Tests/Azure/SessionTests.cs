@@ -58,7 +58,7 @@ namespace CmkPowerShell.Tests.Azure
         {
             var arm = new FakeArm();
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => arm.ConnectAsync(host, configure: o => o.SubscriptionId = "99999999-9999-9999-9999-999999999999"));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => arm.ConnectAsync(host, configure: o => o.SubscriptionId = "99999999-9999-9999-9999-999999999999"));
             Assert.Equal("SubscriptionNotFound", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.ObjectNotFound, ex.Category);
             Assert.Equal("99999999-9999-9999-9999-999999999999", ex.Target);
@@ -71,7 +71,7 @@ namespace CmkPowerShell.Tests.Azure
             var arm = new FakeArm();
             arm.Subscriptions = new JsonArray { FakeArm.Subscription("55555555-0000-0000-0000-000000000000", "Foreign", tenant: "66666666-6666-6666-6666-666666666666") };
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => arm.ConnectAsync(host));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => arm.ConnectAsync(host));
             Assert.Equal("NoSubscriptionFound", ex.ErrorId);
         }
 
@@ -81,7 +81,7 @@ namespace CmkPowerShell.Tests.Azure
         public async Task Bad_cloud_choices_are_input_errors(string environment, string? endpoint, string errorId)
         {
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => new FakeArm().ConnectAsync(host, configure: o =>
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => new FakeArm().ConnectAsync(host, configure: o =>
             {
                 o.Environment = environment;
                 o.ResourceManagerEndpoint = endpoint is null ? null : new Uri(endpoint);
@@ -106,7 +106,7 @@ namespace CmkPowerShell.Tests.Azure
         {
             var arm = new FakeArm();
             using var host = new RecordingHost();
-            var ex = await Assert.ThrowsAsync<CmkException>(() => arm.ConnectAsync(host, TestTokens.Jwt(expires: DateTimeOffset.UtcNow.AddMinutes(-1))));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => arm.ConnectAsync(host, TestTokens.Jwt(expires: DateTimeOffset.UtcNow.AddMinutes(-1))));
             Assert.Equal("AccessTokenExpired", ex.ErrorId);
             Assert.Empty(arm.Requests);
         }
@@ -131,7 +131,7 @@ namespace CmkPowerShell.Tests.Azure
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
 
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Account, new JsonObject(), CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Account, new JsonObject(), CancellationToken.None));
             Assert.Equal("KeyVaultNotPurgeProtected", ex.ServiceCode);
             Assert.Equal("Enable purge protection.", ex.ServiceMessage);
             Assert.Equal(Account, ex.Target);
@@ -154,7 +154,7 @@ namespace CmkPowerShell.Tests.Azure
             Assert.Equal(new[] { "v1", "v2" }, vaults.Select(v => (string?)v["name"]));
 
             arm.On("GET", "/vaults$", (_, _) => FakeArm.Json(200, new JsonObject { ["value"] = new JsonArray(), ["nextLink"] = "https://evil.test/steal" }));
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.ListAsync("/subscriptions/" + FakeArm.SubscriptionId + "/providers/Microsoft.KeyVault/vaults", CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.ListAsync("/subscriptions/" + FakeArm.SubscriptionId + "/providers/Microsoft.KeyVault/vaults", CancellationToken.None));
             Assert.Equal("UntrustedOperationUrl", ex.ErrorId);
         }
 
@@ -189,7 +189,7 @@ namespace CmkPowerShell.Tests.Azure
             var session = await arm.ConnectAsync(host);
             session.Requests.Reset();
 
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.GetAsync(Vault, CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.GetAsync(Vault, CancellationToken.None));
             Assert.Equal("ServiceUnavailable", ex.ServiceCode);
             Assert.Equal(4, arm.To("GET", "/vaults/v1$").Count); // 1 + MaxRetries (3)
             Assert.Equal(3, session.Requests.Snapshot().Retries);
@@ -213,7 +213,7 @@ namespace CmkPowerShell.Tests.Azure
             var arm = new FakeArm().On("GET", "/vaults/v1$", (_, _) => throw new HttpRequestException("connection refused", new System.IO.IOException("refused")));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host);
-            var ex = await Assert.ThrowsAsync<CmkException>(() => session.GetAsync(Vault, CancellationToken.None));
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.GetAsync(Vault, CancellationToken.None));
             Assert.Equal("ServiceUnreachable", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.ConnectionError, ex.Category);
         }
