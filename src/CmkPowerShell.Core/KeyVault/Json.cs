@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -56,7 +57,13 @@ namespace CmkPowerShell.Core.KeyVault
         {
             var v = node.At(path) as JsonValue;
             if (v == null) return null;
-            if (v.GetValueKind() == JsonValueKind.Number) return v.TryGetValue<long>(out var l) ? l : (long?)(long)v.GetValue<double>();
+            // Nodes built in code keep their CLR type (int, double...), parsed ones a JsonElement: the text serves both.
+            if (v.GetValueKind() == JsonValueKind.Number)
+            {
+                var text = v.ToJsonString();
+                if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return l;
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d : (long?)null;
+            }
             if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>(), out var p)) return p;
             return null;
         }

@@ -265,7 +265,7 @@ namespace CmkPowerShell.Core.Requirements
         {
             if (_key.IsInCloud(_cloud))
             {
-                Add(CheckIds.KeyUriCloudHost, RequirementStatus.Passed, $"{_key.Host} is a {_cloud.Name} host.");
+                Add(CheckIds.KeyUriCloudHost, RequirementStatus.Passed, $"{_key.Host} belongs to the connected cloud {_cloud.Name}.");
                 return;
             }
             var expected = _key.Kind == KeyVaultKind.Vault ? _cloud.KeyVaultSuffix : _cloud.ManagedHsmSuffix;
@@ -351,8 +351,8 @@ namespace CmkPowerShell.Core.Requirements
         private async Task CheckPrivateEndpointAsync()
         {
             const string id = CheckIds.KeyVaultPrivateEndpoint;
-            if (!RequirementCatalogue.Get(id).AppliesTo(Service) || !_profile.PrivateEndpointRequired) return;
-            if (SkipWithoutVault(id)) return;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service)) return;
+            if (SkipWithoutTarget(id) || SkipWithoutVault(id)) return;
             var approved = _vault!.PrivateEndpointConnections.Where(c => c.IsApproved && c.PrivateEndpointId != null).ToList();
             if (approved.Count == 0)
             {
