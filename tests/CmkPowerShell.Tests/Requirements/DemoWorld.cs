@@ -8,7 +8,7 @@ namespace CmkPowerShell.Tests.Requirements
     /// <summary>
     /// The emulator's "demo" scenario (DEMO-SCENARIO.md: the names are the contract) rebuilt as ARM bodies
     /// in an <see cref="InMemoryAzure"/>. A unit-level stand-in until the emulator-backed tests replace it;
-    /// principal ids other than the documented ones are made up here.
+    /// principal ids and versions follow the emulator's demo.json.
     /// </summary>
     public static class DemoWorld
     {
@@ -35,17 +35,17 @@ namespace CmkPowerShell.Tests.Requirements
 
         public static readonly IReadOnlyDictionary<string, string> Principals = new Dictionary<string, string>
         {
-            ["uai-good"] = "a0000000-0000-0000-0000-000000000001",
-            ["uai-noaccess"] = "a0000000-0000-0000-0000-000000000002",
-            ["uai-contributor"] = "a0000000-0000-0000-0000-000000000003",
-            [NetApp] = "b0000000-0000-0000-0000-000000000001",
-            [DataBox] = "b0000000-0000-0000-0000-000000000002",
-            [Kusto] = "b0000000-0000-0000-0000-000000000003",
-            [Batch] = "b0000000-0000-0000-0000-000000000005",
+            ["uai-good"] = "66666666-6666-6666-6666-000000000001",
+            ["uai-noaccess"] = "66666666-6666-6666-6666-000000000002",
+            ["uai-contributor"] = "66666666-6666-6666-6666-000000000003",
+            [NetApp] = "88888888-8888-8888-8888-000000000001",
+            [DataBox] = "88888888-8888-8888-8888-000000000002",
+            [Kusto] = "88888888-8888-8888-8888-000000000003",
+            [Batch] = "88888888-8888-8888-8888-000000000005",
         };
 
-        public const string CurrentCmkVersion = "0123456789abcdef0123456789abcdef";
-        public const string OlderCmkVersion = "fedcba9876543210fedcba9876543210";
+        public const string CurrentCmkVersion = "1a2b3c4d5e6f40718293a4b5c6d7e8f2";
+        public const string OlderCmkVersion = "0a1b2c3d4e5f40718293a4b5c6d7e8f1";
 
         private static readonly string Vnet = $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         public static readonly string DelegatedSubnet = Vnet + "/subnets/anf-delegated";
