@@ -40,6 +40,37 @@ namespace CmkPowerShell.Core.Azure
         };
 
         /// <summary>
+        /// Full resource types (as ArmClient's GenericResource looks them up) pinned on ArmClientOptions, so
+        /// that it never asks /providers/{namespace} which versions exist. Must agree with ByResourceType.
+        /// </summary>
+        public static readonly IReadOnlyDictionary<string, string> PinnedResourceTypes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Microsoft.NetApp/netAppAccounts"] = NetApp,
+            ["Microsoft.NetApp/netAppAccounts/capacityPools"] = NetApp,
+            ["Microsoft.NetApp/netAppAccounts/capacityPools/volumes"] = NetApp,
+            ["Microsoft.DataBox/jobs"] = DataBox,
+            ["Microsoft.Kusto/clusters"] = Kusto,
+            ["Microsoft.DocumentDB/cassandraClusters"] = ManagedCassandra,
+            ["Microsoft.DocumentDB/cassandraClusters/dataCenters"] = ManagedCassandra,
+            ["Microsoft.Batch/batchAccounts"] = Batch,
+            ["Microsoft.KeyVault/vaults"] = KeyVault,
+            ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
+            ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,
+            ["Microsoft.KeyVault/vaults/accessPolicies"] = KeyVault,
+            ["Microsoft.Authorization/roleAssignments"] = Authorization,
+            ["Microsoft.Authorization/roleDefinitions"] = Authorization,
+            ["Microsoft.Network/privateEndpoints"] = Network,
+            ["Microsoft.Network/virtualNetworks"] = Network,
+            ["Microsoft.Network/virtualNetworks/subnets"] = Network,
+            ["Microsoft.ResourceGraph/resources"] = ResourceGraph,
+            ["Microsoft.ManagedIdentity/userAssignedIdentities"] = ManagedIdentity,
+            ["Microsoft.Resources/subscriptions"] = Resources,
+            ["Microsoft.Resources/resourceGroups"] = Resources,
+            ["Microsoft.Resources/tenants"] = Resources,
+            ["Microsoft.Resources/resources"] = GenericResourceList,
+        };
+
+        /// <summary>
         /// The api-version for an ARM path: the provider of the last "/providers/{ns}" segment, or the
         /// Resources version for subscriptions and resource groups, or the generic list version for
         /// "/subscriptions/{id}/resources".

@@ -26,6 +26,8 @@ namespace CmkPowerShell.Core.Azure
         public X509Certificate2? ClientCertificate { get; set; }
         /// <summary>A bearer token for ARM, e.g. from Get-AzAccessToken -AsSecureString.</summary>
         public SecureString? AccessToken { get; set; }
+        /// <summary>Retry, polling and client-side throttling settings shared by every request of the session.</summary>
+        public CmkTransportOptions Transport { get; set; } = new CmkTransportOptions();
     }
 
     /// <summary>What a connection is: the object Connect-AzCmk outputs.</summary>

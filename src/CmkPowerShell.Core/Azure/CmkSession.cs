@@ -1,29 +1,418 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net.Http;
+using System.Security.Authentication;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Identity;
+using Azure.ResourceManager;
+using CmkPowerShell.Core.Errors;
+using CmkPowerShell.Core.Hosting;
 
 namespace CmkPowerShell.Core.Azure
 {
-    /// <summary>A live connection: the ARM client, the pipeline and the request counter that go with it.</summary>
+    /// <summary>
+    /// A live connection: one credential, one HTTP transport, one retry configuration, shared by the
+    /// ArmClient (subscriptions, GenericResource) and the engine's own HttpPipeline (JSON in and out), with
+    /// the request counter, the throttle limiter and the redacting verbose log on both.
+    /// </summary>
     public sealed class CmkSession : IAzureResources
     {
-        // PLACEHOLDER shape for the cmdlet layer; implemented with the transport (issue 2).
-        private CmkSession(CmkConnectionInfo info) { Info = info; }
+        private readonly HttpPipeline _pipeline;
+        private readonly CmkTransportOptions _transport;
+        private readonly Sender _sender;
 
-        public CmkConnectionInfo Info { get; }
-        public AzureCloud Cloud => throw new NotImplementedException();
+        private CmkSession(AzureCloud cloud, TokenCredential credential, HttpClientTransport httpTransport, CmkTransportOptions transport)
+        {
+            Cloud = cloud;
+            _transport = transport;
+            Limiter = new ThrottleLimiter(transport.ReadRate, transport.WriteRate);
+            HttpTransport = httpTransport;
+
+            ArmOptions = new ArmClientOptions
+            {
+                Environment = new ArmEnvironment(cloud.ResourceManager, cloud.Audience),
+                Transport = HttpTransport,
+                RetryPolicy = new CmkRetryPolicy(transport),
+            };
+            ArmOptions.Retry.NetworkTimeout = transport.NetworkTimeout;
+            foreach (var pin in ApiVersions.PinnedResourceTypes)
+            {
+                ArmOptions.SetApiVersion(new ResourceType(pin.Key), pin.Value);
+            }
+            ArmOptions.AddPolicy(new ThrottlePolicy(Limiter), HttpPipelinePosition.PerRetry);
+            ArmOptions.AddPolicy(new RequestCountingPolicy(Requests), HttpPipelinePosition.PerRetry);
+            ArmOptions.AddPolicy(new RequestLoggingPolicy(), HttpPipelinePosition.PerRetry);
+
+            Credential = credential;
+            ArmClient = new ArmClient(credential, default(string), ArmOptions);
+            _pipeline = HttpPipelineBuilder.Build(ArmOptions, Array.Empty<HttpPipelinePolicy>(),
+                new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, Scope) }, new ResponseClassifier());
+            _sender = new Sender(this);
+        }
+
+        public CmkConnectionInfo Info { get; private set; } = null!;
+        public AzureCloud Cloud { get; }
         public string SubscriptionId => Info.SubscriptionId;
         public string TenantId => Info.TenantId;
 
-        public Task<JsonObject?> GetAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
-            => throw new NotImplementedException();
-        public Task<IReadOnlyList<JsonObject>> ListAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
-            => throw new NotImplementedException();
-        public Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken,
+        /// <summary>Every request this session sent (ArmClient and pipeline alike), per kind.</summary>
+        public RequestCounter Requests { get; } = new RequestCounter();
+        /// <summary>The per-subscription token buckets; shared by all fan-out work of this session.</summary>
+        public ThrottleLimiter Limiter { get; }
+        /// <summary>For GenericResource and subscription work; api-versions are pinned on its options.</summary>
+        public ArmClient ArmClient { get; }
+        public ArmClientOptions ArmOptions { get; }
+        public TokenCredential Credential { get; }
+        internal HttpPipelineTransport HttpTransport { get; }
+        /// <summary>The token scope for this cloud's ARM, e.g. "https://management.azure.com/.default".</summary>
+        public string Scope => Cloud.Audience.TrimEnd('/') + "/.default";
+
+        /// <summary>
+        /// Connects without touching <see cref="CmkContext.Current"/>: resolves the cloud, builds the credential,
+        /// signs in once and picks the subscription. Tests and benchmarks hold several sessions side by side.
+        /// </summary>
+        public static Task<CmkSession> ConnectAsync(CmkConnectionOptions options, ICmkHost host)
+            => ConnectAsync(options, host, handler: null);
+
+        internal static async Task<CmkSession> ConnectAsync(CmkConnectionOptions options, ICmkHost host, HttpMessageHandler? handler)
+        {
+            if (options is null) throw new ArgumentNullException(nameof(options));
+            if (host is null) throw new ArgumentNullException(nameof(host));
+            var ct = host.CancellationToken;
+            var (cloud, custom) = ResolveCloud(options);
+            var pin = string.IsNullOrWhiteSpace(options.TrustedCertificateThumbprint) ? null : new CertificatePin(options.TrustedCertificateThumbprint!);
+            handler ??= CreateHandler(pin);
+
+            using (CmkHostScope.Enter(host))
+            {
+                var now = DateTimeOffset.UtcNow;
+                var transport = options.Transport ?? new CmkTransportOptions();
+                // Azure.Core owns timeouts (NetworkTimeout per attempt), so HttpClient's own must not cut in first.
+                var httpTransport = new HttpClientTransport(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan });
+                var credential = CredentialFactory.Create(options, cloud, custom, httpTransport, now);
+                var session = new CmkSession(cloud, credential, httpTransport, transport);
+
+                host.WriteVerbose($"Connecting to {cloud.Name} ({cloud.ResourceManager}) with {Describe(options.CredentialKind)}.");
+                var claims = await session.SignInAsync(options.TenantId, ct).ConfigureAwait(false);
+                var tenant = !string.IsNullOrWhiteSpace(options.TenantId) ? options.TenantId! : claims?.TenantId;
+                var (subscriptionId, subscriptionName, subscriptionTenant) = await session.PickSubscriptionAsync(options, tenant, claims?.Account, host, ct).ConfigureAwait(false);
+                var account = claims?.Account ?? Describe(options.CredentialKind);
+                session.Info = new CmkConnectionInfo(cloud.Name, cloud.ResourceManager, tenant ?? subscriptionTenant ?? string.Empty,
+                    subscriptionId, subscriptionName, account, options.CredentialKind);
+                host.WriteVerbose($"Connected as {account} to subscription {subscriptionName ?? subscriptionId} ({subscriptionId}).");
+                return session;
+            }
+        }
+
+        internal static (AzureCloud Cloud, bool Custom) ResolveCloud(CmkConnectionOptions options)
+        {
+            if (options.ResourceManagerEndpoint is { } endpoint)
+            {
+                if (!endpoint.IsAbsoluteUri || !string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CmkException("InsecureResourceManagerEndpoint", CmkErrorCategory.InvalidArgument,
+                        $"The Resource Manager endpoint '{endpoint}' must be an absolute https:// URL: bearer tokens are never sent over plain HTTP.",
+                        endpoint.ToString(), "Use the https:// endpoint, and -CertificateThumbprint if it presents a self-signed certificate.");
+                }
+                var root = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
+                var authority = options.AuthorityHost ?? root;
+                var name = IsWellKnown(options.Environment) ? "Custom" : (string.IsNullOrWhiteSpace(options.Environment) ? "Custom" : options.Environment);
+                return (new AzureCloud(name, root, authority, root.ToString(), AzureCloud.AzureCloudPublic.KeyVaultSuffix,
+                    AzureCloud.AzureCloudPublic.ManagedHsmSuffix), true);
+            }
+            var environment = string.IsNullOrWhiteSpace(options.Environment) ? AzureCloud.AzureCloudPublic.Name : options.Environment.Trim();
+            var cloud = AzureCloud.WellKnown.FirstOrDefault(c => string.Equals(c.Name, environment, StringComparison.OrdinalIgnoreCase))
+                ?? (string.Equals(environment, "AzurePublicCloud", StringComparison.OrdinalIgnoreCase) ? AzureCloud.AzureCloudPublic : null);
+            if (cloud is null)
+            {
+                throw new CmkException("UnknownEnvironment", CmkErrorCategory.InvalidArgument,
+                    $"'{environment}' is not a known Azure environment.", environment,
+                    "Use AzureCloud, AzureUSGovernment or AzureChinaCloud, or pass -ResourceManagerEndpoint for a custom endpoint.");
+            }
+            return (cloud, false);
+        }
+
+        private static bool IsWellKnown(string? name)
+            => name != null && AzureCloud.WellKnown.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+
+        internal static HttpMessageHandler CreateHandler(CertificatePin? pin)
+        {
+            var handler = new HttpClientHandler();
+            if (pin != null)
+            {
+                handler.ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => pin.Validate(certificate, errors);
+            }
+            return handler;
+        }
+
+        private static string Describe(CmkCredentialKind kind) => kind switch
+        {
+            CmkCredentialKind.ManagedIdentity => "a managed identity",
+            CmkCredentialKind.AccessToken => "an access token",
+            CmkCredentialKind.ServicePrincipalSecret => "a service principal (secret)",
+            CmkCredentialKind.ServicePrincipalCertificate => "a service principal (certificate)",
+            _ => "DefaultAzureCredential",
+        };
+
+        /// <summary>Gets one token up front: a bad credential fails here, with its own message, not on the first resource call.</summary>
+        private async Task<TokenClaims?> SignInAsync(string? tenantId, CancellationToken ct)
+        {
+            try
+            {
+                var token = await Credential.GetTokenAsync(new TokenRequestContext(new[] { Scope }, tenantId: tenantId), ct).ConfigureAwait(false);
+                return TokenClaims.TryParse(token.Token);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) || !ct.IsCancellationRequested)
+            {
+                throw Translate(ex, Cloud.Authority.ToString());
+            }
+        }
+
+        private async Task<(string Id, string? Name, string? Tenant)> PickSubscriptionAsync(CmkConnectionOptions options, string? tenant,
+            string? account, ICmkHost host, CancellationToken ct)
+        {
+            var visible = new List<(string Id, string? Name, string? Tenant)>();
+            try
+            {
+                await foreach (var subscription in ArmClient.GetSubscriptions().GetAllAsync(ct).ConfigureAwait(false))
+                {
+                    var data = subscription.Data;
+                    var subTenant = data.TenantId?.ToString();
+                    if (tenant != null && subTenant != null && !string.Equals(subTenant, tenant, StringComparison.OrdinalIgnoreCase)) continue;
+                    visible.Add((data.SubscriptionId, data.DisplayName, subTenant));
+                }
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) || !ct.IsCancellationRequested)
+            {
+                throw Translate(ex, "/subscriptions");
+            }
+
+            var who = account ?? "the signed-in identity";
+            var inTenant = tenant is null ? string.Empty : $" in tenant {tenant}";
+            if (!string.IsNullOrWhiteSpace(options.SubscriptionId))
+            {
+                var asked = options.SubscriptionId!.Trim();
+                var match = visible.FirstOrDefault(s => string.Equals(s.Id, asked, StringComparison.OrdinalIgnoreCase));
+                if (match.Id is null) match = visible.FirstOrDefault(s => string.Equals(s.Name, asked, StringComparison.OrdinalIgnoreCase));
+                if (match.Id is null)
+                {
+                    throw new CmkException("SubscriptionNotFound", CmkErrorCategory.ObjectNotFound,
+                        $"Subscription '{asked}' is not visible to {who}{inTenant}.", asked,
+                        "Check the subscription id or name, that the identity has at least Reader on it, and pass -Tenant if it lives in another tenant.");
+                }
+                return match;
+            }
+            if (visible.Count == 0)
+            {
+                throw new CmkException("NoSubscriptionFound", CmkErrorCategory.ObjectNotFound,
+                    $"No subscription is visible to {who}{inTenant}.", tenant,
+                    "Give the identity at least Reader on a subscription, or pass -Tenant for the tenant that holds it.");
+            }
+            var chosen = visible[0];
+            if (visible.Count > 1)
+            {
+                host.WriteWarning($"{visible.Count} subscriptions are visible; using '{chosen.Name ?? chosen.Id}' ({chosen.Id}). Pass -Subscription to choose another.");
+            }
+            return chosen;
+        }
+
+        public async Task<JsonObject?> GetAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+        {
+            var response = await _sender.SendAsync(HttpMethod.Get, BuildUri(path, extraQuery), null, false, cancellationToken).ConfigureAwait(false);
+            if (response.Status == 404) return null;
+            if (!response.IsSuccess) throw CmkErrors.FromServiceError(response.ToServiceError(ServiceErrorOrigin.Synchronous, TargetOf(path)), TargetOf(path));
+            return response.BodyObject;
+        }
+
+        public async Task<IReadOnlyList<JsonObject>> ListAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+        {
+            var items = new List<JsonObject>();
+            var target = TargetOf(path);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            Uri? next = BuildUri(path, extraQuery);
+            while (next != null)
+            {
+                var response = await _sender.SendAsync(HttpMethod.Get, next, null, false, cancellationToken).ConfigureAwait(false);
+                if (!response.IsSuccess) throw CmkErrors.FromServiceError(response.ToServiceError(ServiceErrorOrigin.Synchronous, target), target);
+                if (response.BodyObject?["value"] is JsonArray values)
+                {
+                    foreach (var value in values)
+                    {
+                        // Detached copies: a node cannot belong to the page array and to the caller's list at once.
+                        if (value is JsonObject item) items.Add((JsonObject)item.DeepClone());
+                    }
+                }
+                var link = ArmResponse.Text(response.BodyObject, "nextLink");
+                // A service that hands back the same page link would otherwise loop for ever.
+                next = link != null && seen.Add(link) ? _sender.Follow(link, target) : null;
+            }
+            return items;
+        }
+
+        public async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken,
             IProgress<OperationProgress>? progress = null)
-            => throw new NotImplementedException();
+        {
+            if (method is null) throw new ArgumentNullException(nameof(method));
+            var target = TargetOf(path);
+            var uri = BuildUri(path, null);
+            var first = await _sender.SendAsync(method, uri, body, false, cancellationToken).ConfigureAwait(false);
+            if (!first.IsSuccess)
+            {
+                // Deleting what is already gone is success: the caller wanted it gone.
+                if (method == HttpMethod.Delete && first.Status == 404) return null;
+                throw CmkErrors.FromServiceError(first.ToServiceError(ServiceErrorOrigin.Synchronous, target), target);
+            }
+            var operation = new LongRunningOperation(_sender, method, uri, target, _transport.DefaultPollInterval, _transport.MaxPollInterval, progress);
+            return await operation.CompleteAsync(first, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The resource id an error is about: the path without its query.</summary>
+        private static string TargetOf(string path)
+        {
+            var q = path.IndexOf('?');
+            return q < 0 ? path : path.Substring(0, q);
+        }
+
+        /// <summary>ARM URL for a path, with the pinned api-version (unless the path already carries one) and extra query.</summary>
+        internal Uri BuildUri(string path, string? extraQuery)
+        {
+            if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("An ARM path is required.", nameof(path));
+            if (Uri.TryCreate(path, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.OrdinalIgnoreCase))
+            {
+                return _sender.Follow(path, TargetOf(absolute.AbsolutePath));
+            }
+            if (!path.StartsWith("/", StringComparison.Ordinal)) path = "/" + path;
+            var q = path.IndexOf('?');
+            var pathOnly = q < 0 ? path : path.Substring(0, q);
+            var query = new StringBuilder(q < 0 ? string.Empty : path.Substring(q + 1));
+            if (query.ToString().IndexOf("api-version=", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                if (query.Length > 0) query.Append('&');
+                query.Append("api-version=").Append(ApiVersions.ForPath(pathOnly));
+            }
+            if (!string.IsNullOrEmpty(extraQuery))
+            {
+                query.Append('&').Append(extraQuery!.TrimStart('?', '&'));
+            }
+            var builder = new UriBuilder(Cloud.ResourceManager) { Path = pathOnly, Query = query.ToString() };
+            return builder.Uri;
+        }
+
+        /// <summary>Turns whatever the SDK threw into the typed error the cmdlets report.</summary>
+        internal static Exception Translate(Exception ex, string target)
+        {
+            switch (ex)
+            {
+                case CmkException:
+                case OperationCanceledException:
+                    return ex;
+                case AuthenticationFailedException or CredentialUnavailableException when FindCertificateFailure(ex) is null:
+                    return new CmkException("AuthenticationFailed", CmkErrorCategory.AuthenticationError,
+                        $"Could not get a token: {ex.Message}", target,
+                        "Check the credential (tenant, client id, secret or certificate, managed identity assignment) and run Connect-AzCmk again.",
+                        innerException: ex);
+                case RequestFailedException rfe when rfe.Status != 0:
+                    {
+                        var raw = rfe.GetRawResponse();
+                        var error = raw != null
+                            ? ArmResponse.From(raw).ToServiceError(ServiceErrorOrigin.Synchronous, target)
+                            : new ServiceError(rfe.Status, rfe.ErrorCode, rfe.Message, ServiceErrorOrigin.Synchronous, target);
+                        return CmkErrors.FromServiceError(error, target);
+                    }
+            }
+            if (FindCertificateFailure(ex) is { } tls)
+            {
+                return new CmkException("ServerCertificateNotTrusted", CmkErrorCategory.SecurityError,
+                    $"The server certificate of {target} is not trusted: {tls.Message}", target,
+                    "For a custom endpoint with a self-signed certificate pass its SHA-1 or SHA-256 thumbprint (-CertificateThumbprint); check that it is the certificate you expect.",
+                    innerException: ex);
+            }
+            if (ex is RequestFailedException || ex is AggregateException || ex is HttpRequestException || ex is System.IO.IOException)
+            {
+                return new CmkException("ServiceUnreachable", CmkErrorCategory.ConnectionError,
+                    $"Could not reach {target}: {Innermost(ex).Message}", target,
+                    "Check the network path to Azure Resource Manager (proxy, firewall, DNS) and try again.",
+                    userCanFix: false, innerException: ex);
+            }
+            return ex;
+        }
+
+        private static Exception? FindCertificateFailure(Exception ex)
+        {
+            for (var e = ex; e != null; e = e.InnerException)
+            {
+                if (e is AuthenticationException) return e;
+                if (e is AggregateException agg)
+                {
+                    foreach (var inner in agg.InnerExceptions)
+                    {
+                        if (FindCertificateFailure(inner) is { } found) return found;
+                    }
+                }
+            }
+            return null;
+        }
+
+        private static Exception Innermost(Exception ex)
+        {
+            while (true)
+            {
+                if (ex is AggregateException agg && agg.InnerExceptions.Count > 0) ex = agg.InnerExceptions[agg.InnerExceptions.Count - 1];
+                else if (ex.InnerException != null) ex = ex.InnerException;
+                else return ex;
+            }
+        }
+
+        /// <summary>The engine's JSON requests through the shared pipeline; also the poller's door.</summary>
+        private sealed class Sender : IArmSender
+        {
+            private readonly CmkSession _session;
+
+            public Sender(CmkSession session) { _session = session; }
+
+            public async Task<ArmResponse> SendAsync(HttpMethod method, Uri uri, JsonNode? body, bool isPoll, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    using var message = _session._pipeline.CreateMessage();
+                    var request = message.Request;
+                    request.Method = RequestMethod.Parse(method.Method);
+                    request.Uri.Reset(uri);
+                    request.Headers.Add("Accept", "application/json");
+                    if (body != null)
+                    {
+                        request.Headers.Add("Content-Type", "application/json");
+                        request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body.ToJsonString()));
+                    }
+                    if (isPoll) MessageMarks.MarkPoll(message);
+                    await _session._pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                    return ArmResponse.From(message.Response);
+                }
+                catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+                {
+                    throw Translate(ex, uri.AbsolutePath);
+                }
+            }
+
+            public Uri Follow(string link, string target)
+            {
+                if (!Uri.TryCreate(_session.Cloud.ResourceManager, link, out var uri)
+                    || !string.Equals(uri.Scheme, _session.Cloud.ResourceManager.Scheme, StringComparison.OrdinalIgnoreCase)
+                    || !string.Equals(uri.Authority, _session.Cloud.ResourceManager.Authority, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CmkException("UntrustedOperationUrl", CmkErrorCategory.SecurityError,
+                        $"The service asked to follow a URL outside {_session.Cloud.ResourceManager}; it was not called, so no token left this connection.",
+                        target, userCanFix: false);
+                }
+                return uri;
+            }
+        }
     }
 }
