@@ -50,22 +50,17 @@ namespace CmkPowerShell.Core.Requirements
             CancellationToken cancellationToken)
         {
             if (requests is null) throw new ArgumentNullException(nameof(requests));
-            if (maxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrency));
-            using var gate = new SemaphoreSlim(maxConcurrency);
-            var tasks = requests.Select(async request =>
+            return await CmkParallel.ForEachAsync(requests, maxConcurrency, async (request, ct) =>
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    return new RequirementRunResult(request, await RunAsync(request, cancellationToken).ConfigureAwait(false), null);
+                    return new RequirementRunResult(request, await RunAsync(request, ct).ConfigureAwait(false), null);
                 }
                 catch (CmkException ex)
                 {
                     return new RequirementRunResult(request, Array.Empty<CmkRequirementResult>(), ex);
                 }
-                finally { gate.Release(); }
-            }).ToList();
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         internal void Verbose(string message) => _host?.WriteVerbose(message);
