@@ -494,6 +494,11 @@ namespace CmkPowerShell.Core.Requirements
                     "Create the user-assigned identity or give an existing one (-UserAssignedIdentityId).");
                 return;
             }
+            if (_identity.Type == null && _identity.PrincipalId == null && _targetId == null)
+            {
+                Add(id, RequirementStatus.Skipped, "No identity was given (a principal id or a user-assigned identity).", IdentityTarget);
+                return;
+            }
             if (_identity.Type == null && _identity.PrincipalId == null)
             {
                 var canEnable = _profile.SupportedIdentityTypes.Contains(CmkIdentityType.SystemAssigned);

@@ -171,6 +171,14 @@ namespace CmkPowerShell.Tests.Requirements
         }
 
         [Fact]
+        public async Task A_service_and_location_without_an_identity_skip_the_identity_checks()
+        {
+            var results = await Run(Build(), Req(KeyUri("kv-eastus", "cmk"), RequirementTarget.ForService(CmkService.DataExplorer, "westeurope")));
+            Assert.Equal(new[] { CheckIds.KeyVaultRegion }, Failed(results));
+            Assert.All(results.Where(r => r.Check.StartsWith("Identity.", StringComparison.Ordinal)), r => Assert.Equal(RequirementStatus.Skipped, r.Status));
+        }
+
+        [Fact]
         public async Task A_missing_target_or_identity_skips_what_depends_on_it()
         {
             var missing = $"{Rg}/providers/Microsoft.Kusto/clusters/kusto-gone";
