@@ -37,7 +37,7 @@ namespace CmkPowerShell.Core.Azure
 
             ArmOptions = new ArmClientOptions
             {
-                Environment = new ArmEnvironment(cloud.ResourceManager, cloud.Audience),
+                Environment = EnvironmentOf(cloud),
                 Transport = HttpTransport,
                 RetryPolicy = new CmkRetryPolicy(transport),
             };
@@ -71,8 +71,19 @@ namespace CmkPowerShell.Core.Azure
         public ArmClientOptions ArmOptions { get; }
         public TokenCredential Credential { get; }
         internal HttpPipelineTransport HttpTransport { get; }
-        /// <summary>The token scope for this cloud's ARM, e.g. "https://management.azure.com/.default".</summary>
-        public string Scope => Cloud.Audience.TrimEnd('/') + "/.default";
+        /// <summary>
+        /// The token scope for this cloud's ARM, the one ArmClient asks for too (e.g. "https://management.azure.com//.default"),
+        /// so that both clients share one cached token.
+        /// </summary>
+        public string Scope => ArmOptions.Environment!.Value.DefaultScope;
+
+        private static ArmEnvironment EnvironmentOf(AzureCloud cloud)
+        {
+            if (ReferenceEquals(cloud, AzureCloud.AzureCloudPublic)) return ArmEnvironment.AzurePublicCloud;
+            if (ReferenceEquals(cloud, AzureCloud.AzureUSGovernment)) return ArmEnvironment.AzureGovernment;
+            if (ReferenceEquals(cloud, AzureCloud.AzureChinaCloud)) return ArmEnvironment.AzureChina;
+            return new ArmEnvironment(cloud.ResourceManager, cloud.Audience);
+        }
 
         /// <summary>
         /// Connects without touching <see cref="CmkContext.Current"/>: resolves the cloud, builds the credential,
@@ -100,7 +111,7 @@ namespace CmkPowerShell.Core.Azure
                 var session = new CmkSession(cloud, credential, httpTransport, transport);
 
                 host.WriteVerbose($"Connecting to {cloud.Name} ({cloud.ResourceManager}) with {Describe(options.CredentialKind)}.");
-                var claims = await session.SignInAsync(options.TenantId, ct).ConfigureAwait(false);
+                var claims = await session.SignInAsync(ct).ConfigureAwait(false);
                 var tenant = !string.IsNullOrWhiteSpace(options.TenantId) ? options.TenantId! : claims?.TenantId;
                 var (subscriptionId, subscriptionName, subscriptionTenant) = await session.PickSubscriptionAsync(options, tenant, claims?.Account, host, ct).ConfigureAwait(false);
                 var account = claims?.Account ?? Describe(options.CredentialKind);
@@ -162,11 +173,13 @@ namespace CmkPowerShell.Core.Azure
         };
 
         /// <summary>Gets one token up front: a bad credential fails here, with its own message, not on the first resource call.</summary>
-        private async Task<TokenClaims?> SignInAsync(string? tenantId, CancellationToken ct)
+        private async Task<TokenClaims?> SignInAsync(CancellationToken ct)
         {
             try
             {
-                var token = await Credential.GetTokenAsync(new TokenRequestContext(new[] { Scope }, tenantId: tenantId), ct).ConfigureAwait(false);
+                // Asked exactly as BearerTokenAuthenticationPolicy asks (CAE on, no tenant override), so the
+                // credential's cache serves the pipeline this same token instead of fetching a second one.
+                var token = await Credential.GetTokenAsync(new TokenRequestContext(new[] { Scope }, isCaeEnabled: true), ct).ConfigureAwait(false);
                 return TokenClaims.TryParse(token.Token);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) || !ct.IsCancellationRequested)
@@ -305,14 +318,21 @@ namespace CmkPowerShell.Core.Azure
             return builder.Uri;
         }
 
-        /// <summary>Turns whatever the SDK threw into the typed error the cmdlets report.</summary>
+        /// <summary>
+        /// Turns whatever the SDK threw into the typed error the cmdlets report. Never called for a cancellation
+        /// of the caller's own token: that one propagates as OperationCanceledException.
+        /// </summary>
         internal static Exception Translate(Exception ex, string target)
         {
             switch (ex)
             {
                 case CmkException:
-                case OperationCanceledException:
                     return ex;
+                // Callers only translate cancellations the user did not ask for: Azure.Core's per-attempt timeout.
+                case OperationCanceledException:
+                    return new CmkException("RequestTimeout", CmkErrorCategory.OperationTimeout,
+                        $"{target} did not answer in time, also after retries.", target,
+                        "Try again later; if it persists, check the network path to Azure Resource Manager.", userCanFix: false, innerException: ex);
                 case AuthenticationFailedException or CredentialUnavailableException when FindCertificateFailure(ex) is null:
                     return new CmkException("AuthenticationFailed", CmkErrorCategory.AuthenticationError,
                         $"Could not get a token: {ex.Message}", target,
@@ -334,6 +354,10 @@ namespace CmkPowerShell.Core.Azure
                     "For a custom endpoint with a self-signed certificate pass its SHA-1 or SHA-256 thumbprint (-CertificateThumbprint); check that it is the certificate you expect.",
                     innerException: ex);
             }
+            if (Find(ex, e => e is TimeoutException || e is OperationCanceledException) != null)
+            {
+                return Translate(new OperationCanceledException(ex.Message, ex), target);
+            }
             if (ex is RequestFailedException || ex is AggregateException || ex is HttpRequestException || ex is System.IO.IOException)
             {
                 return new CmkException("ServiceUnreachable", CmkErrorCategory.ConnectionError,
@@ -344,16 +368,19 @@ namespace CmkPowerShell.Core.Azure
             return ex;
         }
 
-        private static Exception? FindCertificateFailure(Exception ex)
+        private static Exception? FindCertificateFailure(Exception ex) => Find(ex, e => e is AuthenticationException);
+
+        /// <summary>The first exception in the tree (inner exceptions, the retries of an AggregateException) that matches.</summary>
+        private static Exception? Find(Exception ex, Func<Exception, bool> match)
         {
             for (var e = ex; e != null; e = e.InnerException)
             {
-                if (e is AuthenticationException) return e;
+                if (match(e)) return e;
                 if (e is AggregateException agg)
                 {
                     foreach (var inner in agg.InnerExceptions)
                     {
-                        if (FindCertificateFailure(inner) is { } found) return found;
+                        if (Find(inner, match) is { } found) return found;
                     }
                 }
             }
