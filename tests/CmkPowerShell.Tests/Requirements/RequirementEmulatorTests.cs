@@ -10,6 +10,7 @@ using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Hosting;
 using CmkPowerShell.Core.Requirements;
 using CmkPowerShell.Tests.Emulator;
+using CmkPowerShell.Tests.TestSupport;
 using Xunit.Abstractions;
 
 namespace CmkPowerShell.Tests.Requirements
@@ -42,16 +43,7 @@ namespace CmkPowerShell.Tests.Requirements
                 SubscriptionId = Emulator.Server.SubscriptionId,
                 CredentialKind = CmkCredentialKind.AccessToken,
                 AccessToken = secure,
-            }, new QuietHost());
-        }
-
-        private sealed class QuietHost : ICmkHost
-        {
-            public void WriteVerbose(string message) { }
-            public void WriteWarning(string message) { }
-            public void WriteProgress(CmkProgress progress) { }
-            public bool ShouldProcess(string target, string action) => false;
-            public CancellationToken CancellationToken => CancellationToken.None;
+            }, new RecordingHost());
         }
     }
 

@@ -9,6 +9,7 @@ using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.Hosting;
 using CmkPowerShell.Core.Requirements;
+using CmkPowerShell.Tests.TestSupport;
 using static CmkPowerShell.Tests.Requirements.DemoWorld;
 
 namespace CmkPowerShell.Tests.Requirements
@@ -270,7 +271,7 @@ namespace CmkPowerShell.Tests.Requirements
         [Fact]
         public async Task The_host_hears_what_is_read()
         {
-            var host = new RecordingHost();
+            using var host = new RecordingHost();
             await Run(Build(), Req(KeyUri("kv-good", "cmk")), host);
             Assert.Contains(host.Verbose, m => m.Contains("kv-good", StringComparison.Ordinal));
         }
@@ -313,16 +314,6 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.All(ServiceProfiles.All, p => Assert.NotEmpty(p.Sources));
             foreach (var target in Core.Requirements.Targets.CmkServiceTarget.All)
                 Assert.Same(target, Core.Requirements.Targets.CmkServiceTarget.ForResourceType(target.ResourceType.ToUpperInvariant()));
-        }
-
-        private sealed class RecordingHost : ICmkHost
-        {
-            public List<string> Verbose { get; } = new();
-            public void WriteVerbose(string message) { lock (Verbose) Verbose.Add(message); }
-            public void WriteWarning(string message) { }
-            public void WriteProgress(CmkProgress progress) { }
-            public bool ShouldProcess(string target, string action) => false;
-            public CancellationToken CancellationToken => CancellationToken.None;
         }
 
         /// <summary>Answers 500 for the generic resource list, as a throttled or broken ARM might after retries.</summary>
