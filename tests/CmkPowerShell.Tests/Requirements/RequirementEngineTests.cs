@@ -52,6 +52,18 @@ namespace CmkPowerShell.Tests.Requirements
         }
 
         [Fact]
+        public async Task A_sparse_version_body_is_completed_from_the_key()
+        {
+            var azure = Build();
+            var versionId = $"{VaultId("kv-good")}/keys/cmk/versions/{OlderCmkVersion}";
+            Change(azure, versionId, v => { var p = v["properties"]!.AsObject(); p.Remove("kty"); p.Remove("keySize"); p.Remove("keyOps"); });
+            var results = await Run(azure, Req(KeyUri("kv-good", "cmk") + "/" + OlderCmkVersion, RequirementTarget.FromResourceId(Kusto)));
+            Assert.Empty(Failed(results));
+            Assert.Contains("3072", One(results, CheckIds.KeySize).Message);
+            Assert.Contains($"GET {VaultId("kv-good")}/keys/cmk", azure.Requests);
+        }
+
+        [Fact]
         public async Task NetApp_warns_that_a_key_version_is_ignored()
         {
             var results = await Run(Build(), Req(KeyUri("kv-good", "cmk") + "/" + CurrentCmkVersion, RequirementTarget.FromResourceId(NetApp)));
