@@ -118,6 +118,9 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Equal("InvalidResourceId", unsupported.ErrorId);
             Assert.Equal(VaultId("kv-good"), unsupported.Target);
             Assert.Equal("InvalidResourceId", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, principalId: "not-a-guid")).ErrorId);
+            Assert.EndsWith("(-KeyVaultResourceId)", Assert.Throws<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).Message);
+            Assert.EndsWith("(-UserAssignedIdentityId)", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).Message);
+            Assert.EndsWith("(-KeyUri)", Assert.Throws<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).Message);
             await Task.CompletedTask;
         }
 
