@@ -4,8 +4,8 @@ namespace CmkPowerShell.Core.KeyVault
 {
     /// <summary>
     /// The typed errors for input that cannot be parsed (a key URI, a resource id, a vault or key name), each
-    /// naming the cmdlet parameter it came through. They all come from <see cref="Input"/>, so that moving to
-    /// the error catalogue's input family (CmkErrors.InvalidInput) is a change of that one method.
+    /// naming the cmdlet parameter it came through. They are the catalogue's input family (CmkInputException) with
+    /// a fix specific to the kind of input.
     /// </summary>
     public static class KeyVaultInputErrors
     {
@@ -32,6 +32,6 @@ namespace CmkPowerShell.Core.KeyVault
                 "Key names have 1-127 characters: letters, digits and hyphens.");
 
         private static CmkException Input(string errorId, string parameterName, string message, string? target, string recommendedAction)
-            => new CmkException(errorId, CmkErrorCategory.InvalidArgument, $"{message} (-{parameterName})", target, recommendedAction);
+            => new CmkInputException(errorId, parameterName, $"{message} (-{parameterName})", target, recommendedAction);
     }
 }

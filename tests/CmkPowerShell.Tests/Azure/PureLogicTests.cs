@@ -56,7 +56,7 @@ namespace CmkPowerShell.Tests.Azure
         [InlineData("ABCDEF")]
         public void A_thumbprint_that_can_never_match_is_refused(string thumbprint)
         {
-            var ex = Assert.Throws<CmkException>(() => new CertificatePin(thumbprint));
+            var ex = Assert.ThrowsAny<CmkException>(() => new CertificatePin(thumbprint));
             Assert.Equal("InvalidCertificateThumbprint", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.InvalidArgument, ex.Category);
         }

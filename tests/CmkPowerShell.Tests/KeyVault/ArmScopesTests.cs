@@ -27,7 +27,7 @@ namespace CmkPowerShell.Tests.KeyVault
         [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c1")]
         public void Rejects_ids_that_are_not_a_vault(string input)
         {
-            var ex = Assert.Throws<CmkException>(() => ArmScopes.ParseResourceId(input, ArmScopes.KeyVaultType));
+            var ex = Assert.ThrowsAny<CmkException>(() => ArmScopes.ParseResourceId(input, ArmScopes.KeyVaultType));
             Assert.Equal("InvalidResourceId", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.InvalidArgument, ex.Category);
         }

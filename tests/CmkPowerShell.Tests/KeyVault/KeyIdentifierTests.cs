@@ -49,7 +49,7 @@ namespace CmkPowerShell.Tests.KeyVault
         [InlineData("https://a.b.vault.azure.net/keys/cmk", "letters, digits")]
         public void Rejects_anything_else_with_a_typed_error_naming_the_input(string? input, string reason)
         {
-            var ex = Assert.Throws<CmkException>(() => KeyIdentifier.Parse(input));
+            var ex = Assert.ThrowsAny<CmkException>(() => KeyIdentifier.Parse(input));
             Assert.Equal("InvalidKeyUri", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.InvalidArgument, ex.Category);
             Assert.Equal(input, ex.Target);
@@ -87,8 +87,8 @@ namespace CmkPowerShell.Tests.KeyVault
             Assert.Equal(id.Uri + "/0123456789abcdef0123456789abcdef", versioned.Uri);
             Assert.Equal(versioned, KeyIdentifier.Parse(versioned.Uri));
             Assert.Equal(id.VersionlessUri, versioned.VersionlessUri);
-            Assert.Equal("InvalidKeyVaultName", Assert.Throws<CmkException>(() => KeyIdentifier.FromParts("x", "cmk", null, AzureCloud.AzureCloudPublic)).ErrorId);
-            Assert.Equal("InvalidKeyName", Assert.Throws<CmkException>(() => KeyIdentifier.FromParts("kv-good", "a/b", null, AzureCloud.AzureCloudPublic)).ErrorId);
+            Assert.Equal("InvalidKeyVaultName", Assert.ThrowsAny<CmkException>(() => KeyIdentifier.FromParts("x", "cmk", null, AzureCloud.AzureCloudPublic)).ErrorId);
+            Assert.Equal("InvalidKeyName", Assert.ThrowsAny<CmkException>(() => KeyIdentifier.FromParts("kv-good", "a/b", null, AzureCloud.AzureCloudPublic)).ErrorId);
         }
     }
 }

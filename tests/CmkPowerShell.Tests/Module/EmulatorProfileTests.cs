@@ -50,7 +50,7 @@ namespace CmkPowerShell.Tests.Module
         public void A_missing_file_is_ObjectNotFound_on_that_path()
         {
             var path = Path.Combine(_dir, "absent.json");
-            var ex = Assert.Throws<CmkException>(() => EmulatorProfile.Load(path));
+            var ex = Assert.ThrowsAny<CmkException>(() => EmulatorProfile.Load(path));
             Assert.Equal(EmulatorProfile.NotFoundErrorId, ex.ErrorId);
             Assert.Equal(CmkErrorCategory.ObjectNotFound, ex.Category);
             Assert.Equal(path, ex.Target);
@@ -66,7 +66,7 @@ namespace CmkPowerShell.Tests.Module
         public void A_broken_profile_is_InvalidData_saying_why(string json, string why)
         {
             var path = Write(json);
-            var ex = Assert.Throws<CmkException>(() => EmulatorProfile.Load(path));
+            var ex = Assert.ThrowsAny<CmkException>(() => EmulatorProfile.Load(path));
             Assert.Equal(EmulatorProfile.InvalidErrorId, ex.ErrorId);
             Assert.Equal(CmkErrorCategory.InvalidData, ex.Category);
             Assert.Equal(path, ex.Target);

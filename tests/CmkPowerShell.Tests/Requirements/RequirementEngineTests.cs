@@ -112,15 +112,15 @@ namespace CmkPowerShell.Tests.Requirements
         [Fact]
         public async Task Unparseable_input_throws_typed_errors_naming_it()
         {
-            Assert.Equal("InvalidKeyUri", Assert.Throws<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/secrets/x")).ErrorId);
-            Assert.Equal("InvalidResourceId", Assert.Throws<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).ErrorId);
-            var unsupported = Assert.Throws<CmkException>(() => RequirementTarget.FromResourceId(VaultId("kv-good")));
+            Assert.Equal("InvalidKeyUri", Assert.ThrowsAny<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/secrets/x")).ErrorId);
+            Assert.Equal("InvalidResourceId", Assert.ThrowsAny<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).ErrorId);
+            var unsupported = Assert.ThrowsAny<CmkException>(() => RequirementTarget.FromResourceId(VaultId("kv-good")));
             Assert.Equal("InvalidResourceId", unsupported.ErrorId);
             Assert.Equal(VaultId("kv-good"), unsupported.Target);
-            Assert.Equal("InvalidResourceId", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, principalId: "not-a-guid")).ErrorId);
-            Assert.EndsWith("(-KeyVaultResourceId)", Assert.Throws<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).Message);
-            Assert.EndsWith("(-UserAssignedIdentityId)", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).Message);
-            Assert.EndsWith("(-KeyUri)", Assert.Throws<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).Message);
+            Assert.Equal("InvalidResourceId", Assert.ThrowsAny<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, principalId: "not-a-guid")).ErrorId);
+            Assert.EndsWith("(-KeyVaultResourceId)", Assert.ThrowsAny<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).Message);
+            Assert.EndsWith("(-UserAssignedIdentityId)", Assert.ThrowsAny<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).Message);
+            Assert.EndsWith("(-KeyUri)", Assert.ThrowsAny<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).Message);
             await Task.CompletedTask;
         }
 
