@@ -19,9 +19,6 @@ namespace CmkPowerShell.Emulator.Validation
     /// <summary>Walks a JSON value against a swagger 2.0 schema and collects every violation.</summary>
     internal sealed class SchemaValidator
     {
-        /// <summary>The path used for the body itself, when the violation is about the whole body.</summary>
-        public const string BodyPath = "(body)";
-
         private readonly SchemaModel model;
         private readonly BodyDirection direction;
         private readonly List<SpecViolation> violations = new();
@@ -140,14 +137,23 @@ namespace CmkPowerShell.Emulator.Validation
         private void CheckEnum(JsonObject node, JsonNode value, string path)
         {
             if (node["enum"] is not JsonArray allowed) return;
-            // x-ms-enum modelAsString: the service documents the known values but accepts any string.
-            if (node["x-ms-enum"] is JsonObject xmsEnum && xmsEnum["modelAsString"] is JsonValue m && m.GetValue<bool>()) return;
-            if (allowed.Any(a => JsonNode.DeepEquals(a, value))) return;
+            var extensible = node["x-ms-enum"] is JsonObject xmsEnum && xmsEnum["modelAsString"] is JsonValue m && m.GetValue<bool>();
+            // modelAsString tells clients that the service may add values later, so an answer may hold any string.
+            // A request still has to use a value the service knows today (NetApp rejects keySource "Foo"); such
+            // extensible enums are parsed case-insensitively by the services ("Possible values (case-insensitive)").
+            if (extensible && direction == BodyDirection.Response) return;
+            var comparison = extensible ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (allowed.Any(a => SameValue(a, value, comparison))) return;
             Add(path, $"{Display(value)} is not one of [{string.Join(", ", allowed.Select(a => a is JsonValue v && v.TryGetValue<string>(out var s) ? s : a?.ToJsonString()))}]");
         }
 
+        private static bool SameValue(JsonNode? allowed, JsonNode value, StringComparison comparison) =>
+            allowed is JsonValue a && a.TryGetValue<string>(out var expected) && value is JsonValue v && v.TryGetValue<string>(out var actual)
+                ? string.Equals(expected, actual, comparison)
+                : JsonNode.DeepEquals(allowed, value);
+
         private void Add(string path, string message) =>
-            violations.Add(new SpecViolation(path.Length == 0 ? BodyPath : path, message));
+            violations.Add(new SpecViolation(path.Length == 0 ? SpecCatalog.BodyPath : path, message));
 
         private static string Display(JsonNode value) =>
             value is JsonValue v && v.TryGetValue<string>(out var s) ? $"'{s}'" : value.ToJsonString();

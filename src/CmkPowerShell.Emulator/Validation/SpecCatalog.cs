@@ -21,6 +21,9 @@ namespace CmkPowerShell.Emulator.Validation
         /// <summary>The folder name the specs are shipped under, next to the emulator's dll.</summary>
         public const string DefaultFolderName = "Specs";
 
+        /// <summary>The violation path used when the body as a whole is wrong (missing, not allowed, wrong type).</summary>
+        public const string BodyPath = "(body)";
+
         private static readonly string[] Methods = { "get", "put", "patch", "post", "delete", "head" };
 
         // Published specs that refer to a file not published next to them; INDEX.md says which identical file to use.
@@ -178,12 +181,12 @@ namespace CmkPowerShell.Emulator.Validation
             {
                 // Clients send "{}" or nothing to body-less POSTs (renewCredentials); anything more is not Azure's API.
                 return body is JsonObject { Count: > 0 } or JsonArray or JsonValue
-                    ? new[] { new SpecViolation(SchemaValidator.BodyPath, $"{operation.OperationId} takes no request body") }
+                    ? new[] { new SpecViolation(BodyPath, $"{operation.OperationId} takes no request body") }
                     : Array.Empty<SpecViolation>();
             }
             if (body is null)
                 return bodyParameter.Required
-                    ? new[] { new SpecViolation(SchemaValidator.BodyPath, $"{operation.OperationId} requires a request body") }
+                    ? new[] { new SpecViolation(BodyPath, $"{operation.OperationId} requires a request body") }
                     : Array.Empty<SpecViolation>();
             return Walk(bodyParameter.Schema, body, BodyDirection.Request);
         }
@@ -198,11 +201,11 @@ namespace CmkPowerShell.Emulator.Validation
             if (!operation.Responses.TryGetValue(code, out var schema))
             {
                 if (status < 400 || !operation.Responses.TryGetValue("default", out schema))
-                    return new[] { new SpecViolation(SchemaValidator.BodyPath, $"status {status} is not declared by {operation.OperationId} (declared: {string.Join(", ", operation.Responses.Keys)})") };
+                    return new[] { new SpecViolation(BodyPath, $"status {status} is not declared by {operation.OperationId} (declared: {string.Join(", ", operation.Responses.Keys)})") };
             }
             if (schema is null) return Array.Empty<SpecViolation>();
             if (body is null)
-                return new[] { new SpecViolation(SchemaValidator.BodyPath, $"status {status} of {operation.OperationId} must have a body ({schema})") };
+                return new[] { new SpecViolation(BodyPath, $"status {status} of {operation.OperationId} must have a body ({schema})") };
             return Walk(schema, body, BodyDirection.Response);
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Text.Json.Nodes;
 using CmkPowerShell.Emulator;
 using CmkPowerShell.Emulator.Validation;
 
@@ -42,6 +43,26 @@ namespace CmkPowerShell.Tests.Specs
             Assert.NotEmpty(e.Responses);
             foreach (var response in e.Responses)
                 AssertNoViolations(ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, response.Body), $"{example} response {response.Status}");
+        }
+
+        [Theory]
+        [MemberData(nameof(ShippedSpecs.ExampleNames), MemberType = typeof(ShippedSpecs))]
+        public void Example_bodies_with_an_extra_property_are_rejected(string example)
+        {
+            // Guards the two tests above against passing because nothing was checked.
+            const string extra = "notInTheSpec";
+            var e = ShippedSpecs.Examples[example];
+            if (e.RequestBody is JsonObject request)
+            {
+                request[extra] = 1;
+                Assert.Contains(ShippedSpecs.Catalog.ValidateRequest(e.Operation, request), v => v.Path == extra);
+            }
+            foreach (var response in e.Responses.Where(r => r.Body is JsonObject))
+            {
+                var body = response.Body!.DeepClone().AsObject();
+                body[extra] = 1;
+                Assert.Contains(ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, body), v => v.Path == extra);
+            }
         }
 
         [Fact]
