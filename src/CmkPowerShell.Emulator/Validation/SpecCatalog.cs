@@ -157,7 +157,7 @@ namespace CmkPowerShell.Emulator.Validation
         public SpecOperation? FindOperation(string method, string path, string apiVersion)
         {
             if (!index.TryGetValue((method.ToUpperInvariant(), apiVersion), out var candidates)) return null;
-            var (segments, query) = SplitPathAndQuery(path);
+            var (segments, query) = PathTemplate.SplitPathAndQuery(path);
             return candidates
                 .Where(o => o.Template.Matches(segments, query))
                 .OrderByDescending(o => o.Template.LiteralCount)
@@ -222,22 +222,6 @@ namespace CmkPowerShell.Emulator.Validation
                 validator.Check(schema, value, "");
                 return validator.Violations;
             }
-        }
-
-        private static (string[] Segments, IReadOnlyDictionary<string, string> Query) SplitPathAndQuery(string path)
-        {
-            var query = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var q = path.IndexOf('?');
-            if (q >= 0)
-            {
-                foreach (var pair in path.Substring(q + 1).Split('&', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var kv = pair.Split('=', 2);
-                    query[Uri.UnescapeDataString(kv[0])] = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
-                }
-                path = path.Substring(0, q);
-            }
-            return (PathTemplate.Split(path), query);
         }
     }
 }

@@ -60,6 +60,13 @@ namespace CmkPowerShell.Emulator.Validation
         /// <summary>x-ms-examples: title -> absolute path of the example file (only files present in the specs tree).</summary>
         public IReadOnlyDictionary<string, string> Examples { get; }
 
+        /// <summary>Whether a concrete path (query string optional) fits this operation's template.</summary>
+        public bool Matches(string path)
+        {
+            var (segments, query) = Validation.PathTemplate.SplitPathAndQuery(path);
+            return Template.Matches(segments, query);
+        }
+
         public override string ToString() => $"{OperationId} ({Method} {PathTemplate}, {ApiVersion})";
     }
 
@@ -129,6 +136,23 @@ namespace CmkPowerShell.Emulator.Validation
             for (var end = p + 1; end <= path.Length; end++)
                 if (Match(t + 1, path, end)) return true;
             return false;
+        }
+
+        /// <summary>Splits "path?query" into path segments and query parameters.</summary>
+        public static (string[] Segments, IReadOnlyDictionary<string, string> Query) SplitPathAndQuery(string path)
+        {
+            var query = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var q = path.IndexOf('?');
+            if (q >= 0)
+            {
+                foreach (var pair in path.Substring(q + 1).Split('&', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var kv = pair.Split('=', 2);
+                    query[Uri.UnescapeDataString(kv[0])] = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : "";
+                }
+                path = path.Substring(0, q);
+            }
+            return (Split(path), query);
         }
 
         /// <summary>Splits a path (no query) into segments; a trailing "/" yields a last empty segment.</summary>
