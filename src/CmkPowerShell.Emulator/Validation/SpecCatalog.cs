@@ -161,6 +161,7 @@ namespace CmkPowerShell.Emulator.Validation
             return candidates
                 .Where(o => o.Template.Matches(segments, query))
                 .OrderByDescending(o => o.Template.LiteralCount)
+                .ThenByDescending(o => o.Template.HasQueryCondition)
                 .FirstOrDefault();
         }
 

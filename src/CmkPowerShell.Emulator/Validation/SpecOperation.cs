@@ -106,6 +106,9 @@ namespace CmkPowerShell.Emulator.Validation
         /// <summary>More literal segments = more specific: "/keys/{k}/versions" beats "/keys/{k}/{version}".</summary>
         public int LiteralCount { get; }
 
+        /// <summary>An x-ms-paths template whose query condition held is more specific than the plain path.</summary>
+        public bool HasQueryCondition => queryCondition is not null;
+
         public bool Matches(string[] pathSegments, IReadOnlyDictionary<string, string> query)
         {
             // A template made only of parameters ("/{roleAssignmentId}") would claim every path.

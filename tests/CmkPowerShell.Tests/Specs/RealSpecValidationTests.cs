@@ -167,6 +167,25 @@ namespace CmkPowerShell.Tests.Specs
         }
 
         [Fact]
+        public void An_x_ms_paths_query_condition_selects_its_operation()
+        {
+            const string result = "/subscriptions/s1/providers/Microsoft.Kusto/locations/westus/operationResults/op1";
+            Assert.Equal("OperationsResults_Get", Catalog.FindOperation("GET", result, "2023-08-15")?.OperationId);
+            Assert.Equal("OperationsResultsLocation_Get", Catalog.FindOperation("GET", result + "?api-version=2023-08-15&operationResultResponseType=Location", "2023-08-15")?.OperationId);
+        }
+
+        [Fact]
+        public void Concurrent_validation_gives_the_same_answers()
+        {
+            // The emulator validates requests on many threads at once.
+            var body = JsonNode.Parse("""{ "properties": { "keyVaultProperties": { "keyVaultUri": "https://kv1.vault.azure.net/", "keyName": 5 } } }""")!;
+            var results = new System.Collections.Concurrent.ConcurrentBag<string>();
+            System.Threading.Tasks.Parallel.For(0, 64, _ =>
+                results.Add(string.Join(";", Catalog.Validate("PATCH", Kusto, "2023-08-15", body.DeepClone()).Select(v => v.Path))));
+            Assert.All(results, r => Assert.Equal("properties.keyVaultProperties.keyName", r));
+        }
+
+        [Fact]
         public void Long_running_metadata_comes_from_the_spec()
         {
             var update = Catalog.FindOperation("PATCH", NetApp, "2026-01-01")!;
