@@ -57,7 +57,7 @@ namespace CmkPowerShell.Tests.Specs
                     ],
                     "responses": {
                       "200": { "description": "ok", "schema": { "$ref": "#/definitions/Widget" } },
-                      "202": { "description": "accepted" },
+                      "202": { "description": "accepted", "schema": { "$ref": "#/definitions/Widget" } },
                       "default": { "description": "error", "schema": { "$ref": "#/definitions/Error" } }
                     },
                     "x-ms-long-running-operation": true,
@@ -314,7 +314,8 @@ namespace CmkPowerShell.Tests.Specs
             Assert.True(op.IsLongRunning);
             Assert.Equal("location", op.FinalStateVia);
             Assert.Equal(new[] { "200", "202", "default" }, op.Responses.Keys.OrderBy(k => k, StringComparer.Ordinal));
-            Assert.Null(op.Responses["202"]);
+            Assert.Equal("Widget", op.Responses["202"]!.Name);
+            Assert.Null(catalog.FindOperation("POST", WidgetPath + "/reset", Api)!.Responses["200"]);
             Assert.Equal("Widget", op.Responses["200"]!.Name);
             Assert.Equal("body", op.Body!.Name);
             Assert.Contains(op.Parameters, p => p.Name == "subscriptionId" && p.In == "path"); // path-level, cross-file $ref
@@ -325,10 +326,13 @@ namespace CmkPowerShell.Tests.Specs
         {
             var op = catalog.FindOperation("PUT", WidgetPath, Api)!;
             Assert.Contains("status 201 is not declared", Single(catalog.ValidateResponse(op, 201, new JsonObject()), SpecCatalog.BodyPath).Message);
-            Assert.Empty(catalog.ValidateResponse(op, 202, null));
+            Single(catalog.ValidateResponse(op, 202, JsonNode.Parse("""{ "location": 1 }""")), "location");
+            // No schema: the answer's body is not checked.
+            Assert.Empty(catalog.ValidateResponse(catalog.FindOperation("POST", WidgetPath + "/reset", Api)!, 200, JsonNode.Parse("""{ "anything": 1 }""")));
             Assert.Empty(catalog.ValidateResponse(op, 404, JsonNode.Parse("""{ "error": { "code": "ResourceNotFound", "message": "m" } }""")));
             Single(catalog.ValidateResponse(op, 400, JsonNode.Parse("""{ "error": { "code": 400 } }""")), "error.code");
             Single(catalog.ValidateResponse(op, 200, null), SpecCatalog.BodyPath);
+            Assert.Empty(catalog.ValidateResponse(op, 202, null)); // a 202's body is optional even where it has a schema
         }
 
         [Theory]
