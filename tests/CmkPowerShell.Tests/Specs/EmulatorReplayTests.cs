@@ -74,7 +74,7 @@ namespace CmkPowerShell.Tests.Specs
             var body = bodyText is null ? null : JsonNode.Parse(bodyText);
             var (status, answer, headers) = await SendAsync(e.Operation.Method, path, e.ApiVersion, body);
             var what = $"{example}: {e.Operation.Method} {path} -> {(int)status}";
-            ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, (int)status, answer), what + " " + answer?.ToJsonString());
+            SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, (int)status, answer), what + " " + answer?.ToJsonString());
             Assert.True((int)status < 400, what + " " + answer?.ToJsonString());
 
             if (e.Operation.IsLongRunning && status is HttpStatusCode.Created or HttpStatusCode.Accepted)
@@ -85,11 +85,11 @@ namespace CmkPowerShell.Tests.Specs
                     // The example's key vault, key or identity is a placeholder, so the emulated service may fail the
                     // operation with the error its documentation lists, as Azure would: that answer must fit the spec too.
                     output.WriteLine($"{example}: operation failed as documented: {error.ToJsonString()}");
-                    ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, 400, error), what + " (operation error)");
+                    SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, 400, error), what + " (operation error)");
                     Assert.False(string.IsNullOrEmpty(error["error"]?["code"]?.GetValue<string>()), what + ": failed operation without an error code");
                 }
                 else if (outcome.Result is { } result && e.Operation.Responses.TryGetValue("200", out var schema) && schema is not null)
-                    ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, 200, result), what + " (final result)");
+                    SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, 200, result), what + " (final result)");
             }
         }
 
