@@ -199,6 +199,15 @@ namespace CmkPowerShell.Tests.Specs
         }
 
         [Fact]
+        public void The_specs_ship_next_to_the_emulator_assembly()
+        {
+            // What `dotnet run` and the in-process emulator use: Specs/ copied beside the dll.
+            var shipped = SpecCatalog.LoadDefault();
+            Assert.Equal(Catalog.Operations.Count, shipped.Operations.Count);
+            Assert.True(shipped.Operations.Count > 400, $"{shipped.Operations.Count} operations");
+        }
+
+        [Fact]
         public void Loading_indexes_the_pinned_and_older_api_versions()
         {
             var versions = Catalog.Operations.Select(o => o.ApiVersion).ToHashSet();
