@@ -257,9 +257,15 @@ namespace CmkPowerShell.Tests.Specs
             if (e.Operation.OperationId == "RoleAssignments_Create" && body is not null) RemoveSameAssignment(path, JsonNode.Parse(body)!);
             foreach (var id in creates ? chain.Take(chain.Count - 1) : chain) SeedResource(e, id, map);
 
+            if (Preconditions.TryGetValue(e.Operation.OperationId, out var precondition) && chain.Count > 0)
+                Server.Store.Update(chain[^1], precondition);
+
             if (body is not null)
+            {
                 foreach (Match m in Regex.Matches(body, ReferencedIdPattern, RegexOptions.IgnoreCase))
                     foreach (var id in ResourceChain(m.Value)) SeedResource(e, id, map);
+                PlaceEndpointsInTheirNetworks(JsonNode.Parse(body));
+            }
 
             foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
                 if (item?["id"]?.GetValue<string>() is { } itemId)
@@ -281,6 +287,54 @@ namespace CmkPowerShell.Tests.Specs
                          && string.Equals(json["properties"]?["principalId"]?.GetValue<string>(), principal, StringComparison.OrdinalIgnoreCase)
                          && string.Equals(json["properties"]?["roleDefinitionId"]?.GetValue<string>().Split('/').Last(), role, StringComparison.OrdinalIgnoreCase)))
                 Server.Store.Remove(existing["id"]!.GetValue<string>());
+        }
+
+        /// <summary>
+        /// State an example presumes but no example shows: NetApp's key vault operations act on an account that
+        /// already uses customer-managed keys, while the spec's account examples all use Microsoft.NetApp keys.
+        /// </summary>
+        private static readonly IReadOnlyDictionary<string, Action<JsonObject>> Preconditions = new Dictionary<string, Action<JsonObject>>
+        {
+            ["Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
+            ["Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
+            ["Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
+        };
+
+        private static void UsesCustomerManagedKey(JsonObject account)
+        {
+            account["identity"] = new JsonObject { ["type"] = "SystemAssigned" };
+            var properties = account["properties"] as JsonObject ?? new JsonObject();
+            properties["encryption"] = new JsonObject
+            {
+                ["keySource"] = "Microsoft.KeyVault",
+                ["keyVaultProperties"] = new JsonObject { ["keyVaultUri"] = "https://kv-replay.vault.azure.net/", ["keyName"] = "replay-key" },
+            };
+            account["properties"] = properties;
+        }
+
+        /// <summary>
+        /// A NetApp body names a private endpoint together with its virtual network ({virtualNetworkId,
+        /// privateEndpointId}); the example presumes the endpoint sits in that network, which the seeded
+        /// PrivateEndpointGet sample does not.
+        /// </summary>
+        private void PlaceEndpointsInTheirNetworks(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if (o["virtualNetworkId"]?.GetValue<string>() is { } vnet && o["privateEndpointId"]?.GetValue<string>() is { } pe && Server.Store.Exists(pe))
+                        Server.Store.Update(pe, endpoint =>
+                        {
+                            var properties = endpoint["properties"] as JsonObject ?? new JsonObject();
+                            properties["subnet"] = new JsonObject { ["id"] = vnet + "/subnets/default" };
+                            endpoint["properties"] = properties;
+                        });
+                    foreach (var (_, child) in o) PlaceEndpointsInTheirNetworks(child);
+                    break;
+                case JsonArray a:
+                    foreach (var child in a) PlaceEndpointsInTheirNetworks(child);
+                    break;
+            }
         }
 
         // ARM ids inside a request body: user-assigned identities, role definitions, vaults, storage accounts...
