@@ -213,10 +213,6 @@ namespace CmkPowerShell.Emulator.Validation
             return Walk(schema, body, BodyDirection.Response);
         }
 
-        /// <summary>Validates any value against any schema of the catalog (e.g. a response schema picked by the caller).</summary>
-        public IReadOnlyList<SpecViolation> ValidateAgainst(SpecSchema schema, JsonNode? value, BodyDirection direction) =>
-            Walk(schema, value, direction);
-
         private IReadOnlyList<SpecViolation> Walk(SpecSchema schema, JsonNode? value, BodyDirection direction)
         {
             // JsonObject materialises its children lazily on first read and the caches are plain dictionaries.
