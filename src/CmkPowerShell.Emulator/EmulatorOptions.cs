@@ -30,7 +30,10 @@ namespace CmkPowerShell.Emulator
 
         public TimeSpan LatencyJitter { get; set; }
 
-        /// <summary>Checks request bodies against the swagger; null checks nothing.</summary>
+        /// <summary>Checks request bodies; null means the official specs shipped with the emulator (unless ValidateRequests is false).</summary>
         public IRequestBodyValidator? Validator { get; set; }
+
+        /// <summary>Reject request bodies that break the operation's swagger (on by default, as Azure does).</summary>
+        public bool ValidateRequests { get; set; } = true;
     }
 }

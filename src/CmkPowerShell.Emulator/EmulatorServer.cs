@@ -42,7 +42,7 @@ namespace CmkPowerShell.Emulator
             _certificate = certificate;
             _latency = options.Latency;
             _jitter = options.LatencyJitter;
-            _validator = options.Validator;
+            _validator = options.Validator ?? (options.ValidateRequests ? Validation.SpecCatalog.Shared : null);
             _throttler.Enabled = options.Throttling;
             world.LroDelay = options.LroDelay;
             world.RetryAfter = options.RetryAfter;

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -49,6 +50,11 @@ namespace CmkPowerShell.Emulator.Validation
 
         /// <summary>"operationId (file): reason" for operations left out because their spec does not resolve.</summary>
         public IReadOnlyList<string> SkippedOperations => skipped;
+
+        private static readonly Lazy<SpecCatalog> shared = new(LoadDefault, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        /// <summary>The shipped specs, loaded once per process: every emulator instance validates against them by default.</summary>
+        public static SpecCatalog Shared => shared.Value;
 
         /// <summary>The specs shipped beside the emulator's assembly.</summary>
         public static SpecCatalog LoadDefault() =>
