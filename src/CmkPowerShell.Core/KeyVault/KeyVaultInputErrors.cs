@@ -1,0 +1,37 @@
+using CmkPowerShell.Core.Errors;
+
+namespace CmkPowerShell.Core.KeyVault
+{
+    /// <summary>
+    /// The typed errors for input that cannot be parsed (a key URI, a resource id, a vault or key name).
+    /// They all come from <see cref="Input"/> so that moving to the input-error subclass of the error
+    /// catalogue is a change of that one method.
+    /// </summary>
+    public static class KeyVaultInputErrors
+    {
+        public const string InvalidKeyUriId = "InvalidKeyUri";
+        public const string InvalidResourceIdId = "InvalidResourceId";
+        public const string InvalidKeyVaultNameId = "InvalidKeyVaultName";
+        public const string InvalidKeyNameId = "InvalidKeyName";
+
+        public static CmkException InvalidKeyUri(string? input, string reason)
+            => Input(InvalidKeyUriId, $"'{input}' is not a valid key URI: {reason}", input,
+                "Give the key identifier as https://{vault-name}.vault.azure.net/keys/{key-name}[/{version}] "
+                + "(or the Managed HSM / sovereign cloud equivalent), as shown by Get-AzKeyVaultKey.");
+
+        public static CmkException InvalidResourceId(string? input, string reason)
+            => Input(InvalidResourceIdId, $"'{input}' is not a valid Azure resource id: {reason}", input,
+                "Give the full resource id: /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}.");
+
+        public static CmkException InvalidKeyVaultName(string? input, string reason)
+            => Input(InvalidKeyVaultNameId, $"'{input}' is not a valid key vault name: {reason}", input,
+                "Key vault names have 3-24 characters: letters, digits and hyphens, starting with a letter.");
+
+        public static CmkException InvalidKeyName(string? input, string reason)
+            => Input(InvalidKeyNameId, $"'{input}' is not a valid key name: {reason}", input,
+                "Key names have 1-127 characters: letters, digits and hyphens.");
+
+        private static CmkException Input(string errorId, string message, string? target, string recommendedAction)
+            => new CmkException(errorId, CmkErrorCategory.InvalidArgument, message, target, recommendedAction);
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Errors;
+
+namespace CmkPowerShell.Core.KeyVault
+{
+    /// <summary>
+    /// Reads vaults, keys, identities, role assignments and private endpoints from the management plane,
+    /// once per run: every read is cached as a Task under its path, so concurrent checks of 20 resources
+    /// sharing one vault await the same request instead of issuing 20. Create one per run (per cmdlet
+    /// invocation): the cache never expires.
+    /// </summary>
+    public sealed class KeyVaultReader
+    {
+        private readonly ConcurrentDictionary<string, Lazy<Task<JsonObject?>>> _gets = new(StringComparer.OrdinalIgnoreCase);
+        private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<JsonObject>>>> _lists = new(StringComparer.OrdinalIgnoreCase);
+
+        public KeyVaultReader(IAzureResources azure) { Azure = azure ?? throw new ArgumentNullException(nameof(azure)); }
+
+        public IAzureResources Azure { get; }
+
+        /// <summary>GET through the run cache; null when the resource does not exist.</summary>
+        public Task<JsonObject?> GetAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+            => _gets.GetOrAdd(CacheKey(path, extraQuery),
+                _ => new Lazy<Task<JsonObject?>>(() => Azure.GetAsync(path, cancellationToken, extraQuery))).Value;
+
+        /// <summary>A list operation through the run cache.</summary>
+        public Task<IReadOnlyList<JsonObject>> ListAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+            => _lists.GetOrAdd(CacheKey(path, extraQuery),
+                _ => new Lazy<Task<IReadOnlyList<JsonObject>>>(() => Azure.ListAsync(path, cancellationToken, extraQuery))).Value;
+
+        /// <summary>
+        /// The vault (or Managed HSM) of a key identifier, found by name in the connected subscription
+        /// through the generic resource list, then read by id. Null when no such vault is visible.
+        /// </summary>
+        public async Task<KeyVaultResource?> FindVaultAsync(KeyIdentifier key, CancellationToken cancellationToken)
+        {
+            var type = key.Kind == KeyVaultKind.ManagedHsm ? ArmScopes.ManagedHsmType : ArmScopes.KeyVaultType;
+            var matches = await ListAsync($"/subscriptions/{Azure.SubscriptionId}/resources", cancellationToken,
+                $"$filter=resourceType eq '{type}' and name eq '{key.VaultName}'").ConfigureAwait(false);
+            var id = matches.Select(m => m.Str("id"))
+                .FirstOrDefault(i => i != null && i.EndsWith("/" + key.VaultName, StringComparison.OrdinalIgnoreCase));
+            return id == null ? null : await GetVaultAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task<KeyVaultResource?> GetVaultAsync(string vaultId, CancellationToken cancellationToken)
+        {
+            var json = await GetAsync(vaultId, cancellationToken).ConfigureAwait(false);
+            return json == null ? null : KeyVaultResource.FromJson(json);
+        }
+
+        /// <summary>
+        /// The key's current version (versionless), or the given version. A version body lacking the key
+        /// type, size or operations is completed from the key.
+        /// </summary>
+        public async Task<KeyVaultKey?> GetKeyAsync(KeyVaultResource vault, string keyName, string? version, CancellationToken cancellationToken)
+        {
+            var keyPath = vault.Id + "/keys/" + keyName;
+            var keyJson = await GetAsync(keyPath, cancellationToken).ConfigureAwait(false);
+            if (keyJson == null) return null;
+            var key = KeyVaultKey.FromJson(keyJson);
+            if (version == null) return key;
+            var versionJson = await GetAsync(keyPath + "/versions/" + version, cancellationToken).ConfigureAwait(false);
+            return versionJson == null ? null : KeyVaultKey.FromJson(versionJson).WithFallback(key);
+        }
+
+        /// <summary>
+        /// The principal's role assignments at, above and below the vault (ListForScope with a principalId
+        /// filter): one request per vault and principal serves every key of the vault.
+        /// </summary>
+        public async Task<IReadOnlyList<RoleAssignment>> GetRoleAssignmentsAsync(string vaultId, string principalId, CancellationToken cancellationToken)
+        {
+            var items = await ListAsync(vaultId + "/providers/Microsoft.Authorization/roleAssignments", cancellationToken,
+                $"$filter=principalId eq '{principalId}'").ConfigureAwait(false);
+            return items.Select(RoleAssignment.FromJson).ToList();
+        }
+
+        /// <summary>Reads each distinct role definition once (ids are full paths, read where they are).</summary>
+        public async Task<RoleDefinition?> GetRoleDefinitionAsync(string roleDefinitionId, CancellationToken cancellationToken)
+        {
+            var json = await GetAsync(roleDefinitionId, cancellationToken).ConfigureAwait(false);
+            return json == null ? null : RoleDefinition.FromJson(json);
+        }
+
+        public async Task<UserAssignedIdentityResource?> GetUserAssignedIdentityAsync(string id, CancellationToken cancellationToken)
+        {
+            var json = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            return json == null ? null : UserAssignedIdentityResource.FromJson(json);
+        }
+
+        public async Task<PrivateEndpointResource?> GetPrivateEndpointAsync(string id, CancellationToken cancellationToken)
+        {
+            var json = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            return json == null ? null : PrivateEndpointResource.FromJson(json);
+        }
+
+        /// <summary>Whether a failure means "you may not read this" (403 AuthorizationFailed) rather than a fault.</summary>
+        public static bool IsAuthorizationFailure(Exception exception)
+            => exception is CmkException cmk
+               && (cmk.Category == CmkErrorCategory.PermissionDenied
+                   || string.Equals(cmk.ServiceCode, "AuthorizationFailed", StringComparison.OrdinalIgnoreCase)
+                   || string.Equals(cmk.ErrorId, "AuthorizationFailed", StringComparison.OrdinalIgnoreCase));
+
+        private static string CacheKey(string path, string? extraQuery)
+            => extraQuery == null ? path.TrimEnd('/') : path.TrimEnd('/') + "?" + extraQuery;
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Errors;
+using CmkPowerShell.Core.KeyVault;
+
+namespace CmkPowerShell.Tests.KeyVault
+{
+    public class KeyIdentifierTests
+    {
+        [Theory]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk", "kv-good", "vault.azure.net", "cmk", null, KeyVaultKind.Vault)]
+        [InlineData("https://KV-Good.Vault.Azure.Net/keys/cmk/0123456789ABCDEF0123456789abcdef", "kv-good", "vault.azure.net", "cmk", "0123456789abcdef0123456789abcdef", KeyVaultKind.Vault)]
+        [InlineData("https://sample-vault-name.vault.azure.net:443/keys/sample-key-name/fd618d9519b74f9aae94ade66b876acc", "sample-vault-name", "vault.azure.net", "sample-key-name", "fd618d9519b74f9aae94ade66b876acc", KeyVaultKind.Vault)]
+        [InlineData("https://gov1.vault.usgovcloudapi.net/keys/k", "gov1", "vault.usgovcloudapi.net", "k", null, KeyVaultKind.Vault)]
+        [InlineData("https://cn-vault.vault.azure.cn/keys/k-1", "cn-vault", "vault.azure.cn", "k-1", null, KeyVaultKind.Vault)]
+        [InlineData("https://myhsm.managedhsm.azure.net/keys/hsm-key/78deebed173b48e48f55abf87ed4cf71", "myhsm", "managedhsm.azure.net", "hsm-key", "78deebed173b48e48f55abf87ed4cf71", KeyVaultKind.ManagedHsm)]
+        public void Parses_vault_and_hsm_identifiers(string input, string vault, string suffix, string name, string? version, KeyVaultKind kind)
+        {
+            var id = KeyIdentifier.Parse(input);
+            Assert.Equal(vault, id.VaultName);
+            Assert.Equal(suffix, id.HostSuffix);
+            Assert.Equal(name, id.Name);
+            Assert.Equal(version, id.Version);
+            Assert.Equal(kind, id.Kind);
+            Assert.Equal(version != null, id.IsVersioned);
+            Assert.Equal($"https://{vault}.{suffix}/keys/{name}" + (version == null ? "" : "/" + version), id.Uri);
+        }
+
+        [Theory]
+        [InlineData(null, "empty")]
+        [InlineData("", "empty")]
+        [InlineData("kv-good.vault.azure.net/keys/cmk", "absolute")]
+        [InlineData("http://kv-good.vault.azure.net/keys/cmk", "https")]
+        [InlineData("https://kv-good.vault.azure.net:8443/keys/cmk", "port")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk?api-version=7.5", "query")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk#frag", "fragment")]
+        [InlineData("https://user@kv-good.vault.azure.net/keys/cmk", "user")]
+        [InlineData("https://kv-good.example.com/keys/cmk", "not a key vault")]
+        [InlineData("https://kv-good.vault.azure.net/secrets/cmk", "/keys/")]
+        [InlineData("https://kv-good.vault.azure.net/keys", "/keys/")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef/extra", "/keys/")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/", "32 hexadecimal")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/123", "32 hexadecimal")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdeg", "32 hexadecimal")]
+        [InlineData("https://kv-good.vault.azure.net/keys/c_mk", "key name")]
+        [InlineData("https://kv.vault.azure.net/keys/cmk", "3 to 24")]
+        [InlineData("https://1kv.vault.azure.net/keys/cmk", "start with a letter")]
+        [InlineData("https://kv--x.vault.azure.net/keys/cmk", "consecutive")]
+        [InlineData("https://a.b.vault.azure.net/keys/cmk", "letters, digits")]
+        public void Rejects_anything_else_with_a_typed_error_naming_the_input(string? input, string reason)
+        {
+            var ex = Assert.Throws<CmkException>(() => KeyIdentifier.Parse(input));
+            Assert.Equal("InvalidKeyUri", ex.ErrorId);
+            Assert.Equal(CmkErrorCategory.InvalidArgument, ex.Category);
+            Assert.Equal(input, ex.Target);
+            Assert.Contains(reason, ex.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.False(string.IsNullOrEmpty(ex.RecommendedAction));
+            Assert.False(KeyIdentifier.TryParse(input, out var none));
+            Assert.Null(none);
+        }
+
+        [Fact]
+        public void A_key_of_another_cloud_parses_but_is_not_in_the_connected_cloud()
+        {
+            var gov = KeyIdentifier.Parse("https://gov1.vault.usgovcloudapi.net/keys/k");
+            Assert.False(gov.IsInCloud(AzureCloud.AzureCloudPublic));
+            Assert.True(gov.IsInCloud(AzureCloud.AzureUSGovernment));
+            Assert.True(KeyIdentifier.Parse("https://hsm1.managedhsm.azure.cn/keys/k").IsInCloud(AzureCloud.AzureChinaCloud));
+        }
+
+        [Fact]
+        public void A_custom_cloud_adds_its_own_suffixes()
+        {
+            var custom = new AzureCloud("Emulator", new Uri("https://127.0.0.1:5001/"), new Uri("https://127.0.0.1:5001/"),
+                "https://management.emulator/", "vault.emulator.test", "managedhsm.emulator.test");
+            Assert.False(KeyIdentifier.TryParse("https://kv-good.vault.emulator.test/keys/cmk", out _));
+            var id = KeyIdentifier.Parse("https://kv-good.vault.emulator.test/keys/cmk", custom);
+            Assert.True(id.IsInCloud(custom));
+        }
+
+        [Fact]
+        public void Builds_from_parts_and_versions_round_trip()
+        {
+            var id = KeyIdentifier.FromParts("KV-Good", "cmk", null, AzureCloud.AzureChinaCloud);
+            Assert.Equal("https://kv-good.vault.azure.cn/keys/cmk", id.Uri);
+            var versioned = id.WithVersion("0123456789ABCDEF0123456789ABCDEF");
+            Assert.Equal(id.Uri + "/0123456789abcdef0123456789abcdef", versioned.Uri);
+            Assert.Equal(versioned, KeyIdentifier.Parse(versioned.Uri));
+            Assert.Equal(id.VersionlessUri, versioned.VersionlessUri);
+            Assert.Equal("InvalidKeyVaultName", Assert.Throws<CmkException>(() => KeyIdentifier.FromParts("x", "cmk", null, AzureCloud.AzureCloudPublic)).ErrorId);
+            Assert.Equal("InvalidKeyName", Assert.Throws<CmkException>(() => KeyIdentifier.FromParts("kv-good", "a/b", null, AzureCloud.AzureCloudPublic)).ErrorId);
+        }
+    }
+}
