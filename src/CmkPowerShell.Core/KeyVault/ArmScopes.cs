@@ -17,24 +17,24 @@ namespace CmkPowerShell.Core.KeyVault
         /// Parses a resource id inside a resource group. With <paramref name="expectedType"/> (e.g.
         /// "Microsoft.KeyVault/vaults") the id must be of that type. Throws the typed InvalidResourceId error.
         /// </summary>
-        public static ResourceIdentifier ParseResourceId(string? input, string? expectedType = null)
+        public static ResourceIdentifier ParseResourceId(string? input, string? expectedType = null, string parameterName = "ResourceId")
         {
-            if (string.IsNullOrWhiteSpace(input)) throw KeyVaultInputErrors.InvalidResourceId(input, "it is empty.");
+            if (string.IsNullOrWhiteSpace(input)) throw KeyVaultInputErrors.InvalidResourceId(input, "it is empty.", parameterName);
             var text = input!.Trim();
             if (!text.StartsWith("/", StringComparison.Ordinal) || text.IndexOfAny(new[] { '?', '#', ' ' }) >= 0
                 || text.Contains("//"))
-                throw KeyVaultInputErrors.InvalidResourceId(input, "it must be an ARM path starting with /subscriptions/.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, "it must be an ARM path starting with /subscriptions/.", parameterName);
             if (!ResourceIdentifier.TryParse(text, out var id) || id is null)
-                throw KeyVaultInputErrors.InvalidResourceId(input, "it cannot be parsed.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, "it cannot be parsed.", parameterName);
             if (string.IsNullOrEmpty(id.SubscriptionId) || !Guid.TryParse(id.SubscriptionId, out _))
-                throw KeyVaultInputErrors.InvalidResourceId(input, "it has no valid subscription id.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, "it has no valid subscription id.", parameterName);
             if (string.IsNullOrEmpty(id.ResourceGroupName))
-                throw KeyVaultInputErrors.InvalidResourceId(input, "it has no resource group.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, "it has no resource group.", parameterName);
             var type = id.ResourceType.ToString();
             if (type.StartsWith("Microsoft.Resources/", StringComparison.OrdinalIgnoreCase))
-                throw KeyVaultInputErrors.InvalidResourceId(input, "it names a resource group, not a resource.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, "it names a resource group, not a resource.", parameterName);
             if (expectedType != null && !string.Equals(type, expectedType, StringComparison.OrdinalIgnoreCase))
-                throw KeyVaultInputErrors.InvalidResourceId(input, $"it is a {type}, not a {expectedType}.");
+                throw KeyVaultInputErrors.InvalidResourceId(input, $"it is a {type}, not a {expectedType}.", parameterName);
             return id;
         }
 

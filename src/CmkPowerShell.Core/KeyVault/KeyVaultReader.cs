@@ -56,18 +56,23 @@ namespace CmkPowerShell.Core.KeyVault
         }
 
         /// <summary>
-        /// The key's current version (versionless), or the given version. A version body lacking the key
-        /// type, size or operations is completed from the key.
+        /// The key's current version (versionless), or the given version. A version body lacking the key type or
+        /// operations (the list-versions example carries attributes only) is completed from the key.
         /// </summary>
         public async Task<KeyVaultKey?> GetKeyAsync(KeyVaultResource vault, string keyName, string? version, CancellationToken cancellationToken)
         {
             var keyPath = vault.Id + "/keys/" + keyName;
+            if (version != null)
+            {
+                var versionJson = await GetAsync(keyPath + "/versions/" + version, cancellationToken).ConfigureAwait(false);
+                if (versionJson == null) return null;
+                var versionModel = KeyVaultKey.FromJson(versionJson);
+                if (versionModel.Kty != null && versionModel.KeyOps.Count > 0) return versionModel;
+                var key = await GetAsync(keyPath, cancellationToken).ConfigureAwait(false);
+                return key == null ? versionModel : versionModel.WithFallback(KeyVaultKey.FromJson(key));
+            }
             var keyJson = await GetAsync(keyPath, cancellationToken).ConfigureAwait(false);
-            if (keyJson == null) return null;
-            var key = KeyVaultKey.FromJson(keyJson);
-            if (version == null) return key;
-            var versionJson = await GetAsync(keyPath + "/versions/" + version, cancellationToken).ConfigureAwait(false);
-            return versionJson == null ? null : KeyVaultKey.FromJson(versionJson).WithFallback(key);
+            return keyJson == null ? null : KeyVaultKey.FromJson(keyJson);
         }
 
         /// <summary>

@@ -53,7 +53,7 @@ namespace CmkPowerShell.Core.Requirements
 
         public static KeyReference FromVaultResourceId(string vaultResourceId, string keyName, string? version = null)
         {
-            var id = ArmScopes.ParseResourceId(vaultResourceId, ArmScopes.KeyVaultType);
+            var id = ArmScopes.ParseResourceId(vaultResourceId, ArmScopes.KeyVaultType, "KeyVaultResourceId");
             Validate(keyName, version);
             return new KeyReference(null, id.Name, id.ToString(), keyName, version?.ToLowerInvariant());
         }
@@ -63,7 +63,7 @@ namespace CmkPowerShell.Core.Requirements
             var keyError = KeyIdentifier.KeyNameError(keyName);
             if (keyError != null) throw KeyVaultInputErrors.InvalidKeyName(keyName, keyError);
             if (version != null && !KeyIdentifier.IsVersion(version))
-                throw KeyVaultInputErrors.InvalidKeyUri(version, "a key version is 32 hexadecimal characters.");
+                throw KeyVaultInputErrors.InvalidKeyUri(version, "a key version is 32 hexadecimal characters.", "KeyVersion");
         }
 
         public override string ToString() => Identifier?.Uri ?? $"{VaultResourceId ?? VaultName}/keys/{KeyName}{(Version == null ? "" : "/" + Version)}";
@@ -115,9 +115,9 @@ namespace CmkPowerShell.Core.Requirements
         public static RequirementTarget ForService(CmkService service, string? location, string? principalId = null, string? userAssignedIdentityId = null)
         {
             if (principalId != null && !Guid.TryParse(principalId, out _))
-                throw KeyVaultInputErrors.InvalidResourceId(principalId, "a principal id is a GUID (the identity's object id).");
+                throw KeyVaultInputErrors.InvalidResourceId(principalId, "a principal id is a GUID (the identity's object id).", "IdentityPrincipalId");
             var uai = userAssignedIdentityId == null ? null
-                : ArmScopes.ParseResourceId(userAssignedIdentityId, ArmScopes.UserAssignedIdentityType).ToString();
+                : ArmScopes.ParseResourceId(userAssignedIdentityId, ArmScopes.UserAssignedIdentityType, "UserAssignedIdentityId").ToString();
             return new RequirementTarget(service, null, null, location, principalId, uai);
         }
     }

@@ -43,6 +43,8 @@ namespace CmkPowerShell.Core.Requirements
             _engine = engine;
             _request = request;
             _ct = cancellationToken;
+            if (request.ExpiryWarningDays < 0)
+                throw new ArgumentOutOfRangeException(nameof(request), request.ExpiryWarningDays, "ExpiryWarningDays cannot be negative.");
             _cloud = request.Cloud ?? engine.Reader.Azure.Cloud;
             _now = (request.Clock ?? (() => DateTimeOffset.UtcNow))();
             _serviceTarget = request.Target == null ? null : CmkServiceTarget.For(request.Target.Service);

@@ -10,6 +10,7 @@ using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Hosting;
 using CmkPowerShell.Core.Requirements;
 using CmkPowerShell.Tests.Emulator;
+using CmkPowerShell.Tests.TestSupport;
 using Xunit.Abstractions;
 
 namespace CmkPowerShell.Tests.Requirements
@@ -42,16 +43,7 @@ namespace CmkPowerShell.Tests.Requirements
                 SubscriptionId = Emulator.Server.SubscriptionId,
                 CredentialKind = CmkCredentialKind.AccessToken,
                 AccessToken = secure,
-            }, new QuietHost());
-        }
-
-        private sealed class QuietHost : ICmkHost
-        {
-            public void WriteVerbose(string message) { }
-            public void WriteWarning(string message) { }
-            public void WriteProgress(CmkProgress progress) { }
-            public bool ShouldProcess(string target, string action) => false;
-            public CancellationToken CancellationToken => CancellationToken.None;
+            }, new RecordingHost());
         }
     }
 
@@ -119,12 +111,14 @@ namespace CmkPowerShell.Tests.Requirements
         [Theory]
         [InlineData("kv-good", "kusto", 4)]   // cluster, vault lookup by name, vault, key
         [InlineData("kv-rbac", "kusto", 6)]   // + role assignments of the identity, the role definition
+        [InlineData("kv-good/1a2b3c4d5e6f40718293a4b5c6d7e8f2", "kusto", 4)]   // the version instead of the key
         [InlineData("kv-good", "netapp", 7)]  // cluster, lookup, vault, key + private endpoint, capacity pools, volumes of the pool
         public async Task Requests_for_one_resource(string vault, string target, int expected)
         {
             _f.Emulator.Server.Log.Clear();
             var before = _f.Admin.Requests.Snapshot();
-            await RunAsync(_f.Admin, DemoWorld.KeyUri(vault, "cmk"), target);
+            var parts = vault.Split('/');
+            await RunAsync(_f.Admin, DemoWorld.KeyUri(parts[0], "cmk") + (parts.Length > 1 ? "/" + parts[1] : ""), target);
             var counted = _f.Admin.Requests.Snapshot().Minus(before);
             _out.WriteLine($"{vault} + {target}: {counted}");
             foreach (var e in _f.Emulator.Server.Log.Entries) _out.WriteLine($"  {e.Method} {e.Path}");

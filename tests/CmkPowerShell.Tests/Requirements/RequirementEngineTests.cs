@@ -9,6 +9,7 @@ using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.Hosting;
 using CmkPowerShell.Core.Requirements;
+using CmkPowerShell.Tests.TestSupport;
 using static CmkPowerShell.Tests.Requirements.DemoWorld;
 
 namespace CmkPowerShell.Tests.Requirements
@@ -48,6 +49,18 @@ namespace CmkPowerShell.Tests.Requirements
             var missing = await Run(Build(), Req(KeyUri("kv-good", "cmk") + "/" + new string('e', 32)));
             Assert.Equal(new[] { CheckIds.KeyExists }, Failed(missing));
             Assert.Contains("version " + new string('e', 32), One(missing, CheckIds.KeyExists).Message);
+        }
+
+        [Fact]
+        public async Task A_sparse_version_body_is_completed_from_the_key()
+        {
+            var azure = Build();
+            var versionId = $"{VaultId("kv-good")}/keys/cmk/versions/{OlderCmkVersion}";
+            Change(azure, versionId, v => { var p = v["properties"]!.AsObject(); p.Remove("kty"); p.Remove("keySize"); p.Remove("keyOps"); });
+            var results = await Run(azure, Req(KeyUri("kv-good", "cmk") + "/" + OlderCmkVersion, RequirementTarget.FromResourceId(Kusto)));
+            Assert.Empty(Failed(results));
+            Assert.Contains("3072", One(results, CheckIds.KeySize).Message);
+            Assert.Contains($"GET {VaultId("kv-good")}/keys/cmk", azure.Requests);
         }
 
         [Fact]
@@ -105,6 +118,9 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Equal("InvalidResourceId", unsupported.ErrorId);
             Assert.Equal(VaultId("kv-good"), unsupported.Target);
             Assert.Equal("InvalidResourceId", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, principalId: "not-a-guid")).ErrorId);
+            Assert.EndsWith("(-KeyVaultResourceId)", Assert.Throws<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).Message);
+            Assert.EndsWith("(-UserAssignedIdentityId)", Assert.Throws<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).Message);
+            Assert.EndsWith("(-KeyUri)", Assert.Throws<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).Message);
             await Task.CompletedTask;
         }
 
@@ -270,7 +286,7 @@ namespace CmkPowerShell.Tests.Requirements
         [Fact]
         public async Task The_host_hears_what_is_read()
         {
-            var host = new RecordingHost();
+            using var host = new RecordingHost();
             await Run(Build(), Req(KeyUri("kv-good", "cmk")), host);
             Assert.Contains(host.Verbose, m => m.Contains("kv-good", StringComparison.Ordinal));
         }
@@ -313,16 +329,6 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.All(ServiceProfiles.All, p => Assert.NotEmpty(p.Sources));
             foreach (var target in Core.Requirements.Targets.CmkServiceTarget.All)
                 Assert.Same(target, Core.Requirements.Targets.CmkServiceTarget.ForResourceType(target.ResourceType.ToUpperInvariant()));
-        }
-
-        private sealed class RecordingHost : ICmkHost
-        {
-            public List<string> Verbose { get; } = new();
-            public void WriteVerbose(string message) { lock (Verbose) Verbose.Add(message); }
-            public void WriteWarning(string message) { }
-            public void WriteProgress(CmkProgress progress) { }
-            public bool ShouldProcess(string target, string action) => false;
-            public CancellationToken CancellationToken => CancellationToken.None;
         }
 
         /// <summary>Answers 500 for the generic resource list, as a throttled or broken ARM might after retries.</summary>
