@@ -79,6 +79,18 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
         $err.FullyQualifiedErrorId | Should -BeExactly "InvalidKeyName,$CommandType"
     }
 
+    It 'names the parameter a bad <Parameter> came through' -ForEach @(
+        @{ Parameter = 'KeyUri'; Id = 'InvalidKeyUri'; Call = { Test-AzCmkKeyVault -KeyUri 'https://kv-good.vault.azure.net/keys' } }
+        @{ Parameter = 'KeyVersion'; Id = 'InvalidKeyUri'; Call = { Test-AzCmkKeyVault -KeyVaultName kv-good -KeyName cmk -KeyVersion 'v1' } }
+        @{ Parameter = 'KeyVaultResourceId'; Id = 'InvalidResourceId'; Call = { Test-AzCmkKeyVault -KeyVaultResourceId "$Rg/providers/Microsoft.Kusto/clusters/kusto-demo" -KeyName cmk } }
+        @{ Parameter = 'IdentityPrincipalId'; Id = 'InvalidResourceId'; Call = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service Batch -Location westeurope -IdentityPrincipalId 'not-a-guid' } }
+        @{ Parameter = 'UserAssignedIdentityId'; Id = 'InvalidResourceId'; Call = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service Batch -Location westeurope -UserAssignedIdentityId "$Rg/providers/Microsoft.Kusto/clusters/kusto-demo" } }
+    ) {
+        $err = $Call | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "$Id,$CommandType"
+        $err.Exception.Message | Should -BeLike "*(-$Parameter)"
+    }
+
     It 'refuses both -IdentityPrincipalId and -UserAssignedIdentityId' {
         $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service DataBox -Location westeurope `
                 -IdentityPrincipalId '66666666-6666-6666-6666-000000000001' -UserAssignedIdentityId (UaiId uai-good) } |
