@@ -17,6 +17,7 @@
     CmdletsToExport      = @(
         'Connect-AzCmk'
         'Disconnect-AzCmk'
+        'Test-AzCmkKeyVault'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
