@@ -38,8 +38,6 @@ namespace CmkPowerShell.Core.Azure
             => new ValueTask<AccessToken>(GetToken(requestContext, cancellationToken));
 
         public static CmkException Expired(DateTimeOffset expiresOn)
-            => new CmkException("AccessTokenExpired", CmkErrorCategory.AuthenticationError,
-                $"The access token expired at {expiresOn:u}.",
-                recommendedAction: "Get a new token (Get-AzAccessToken -AsSecureString) and run Connect-AzCmk again, or connect with a credential that refreshes itself.");
+            => CmkErrors.Create("AccessTokenExpired", target: null, $"It expired at {expiresOn:u}.");
     }
 }

@@ -22,10 +22,14 @@ namespace CmkPowerShell.Core.Azure
 
         private readonly Dictionary<string, string> _headers;
 
-        private ArmResponse(int status, JsonNode? body, Dictionary<string, string> headers)
+        // A body that is not JSON (a proxy's HTML page) is kept as text so the error parser can quote it.
+        private readonly string? _nonJsonBody;
+
+        private ArmResponse(int status, JsonNode? body, string? nonJsonBody, Dictionary<string, string> headers)
         {
             Status = status;
             Body = body;
+            _nonJsonBody = nonJsonBody;
             _headers = headers;
         }
 
@@ -43,23 +47,19 @@ namespace CmkPowerShell.Core.Azure
             {
                 if (response.Headers.TryGetValue(name, out var value) && value != null) headers[name] = value;
             }
-            return new ArmResponse(response.Status, ParseBody(response), headers);
+            var (body, nonJson) = ParseBody(response);
+            return new ArmResponse(response.Status, body, nonJson, headers);
         }
 
-        private static JsonNode? ParseBody(Response response)
+        private static (JsonNode? Body, string? NonJson) ParseBody(Response response)
         {
-            if (response.ContentStream is null) return null;
+            if (response.ContentStream is null) return (null, null);
             BinaryData content;
             try { content = response.Content; }
-            catch (InvalidOperationException) { return null; }
-            var bytes = content.ToMemory();
-            if (bytes.Length == 0) return null;
-            try { return JsonNode.Parse(content.ToStream()); }
-            catch (JsonException)
-            {
-                // A proxy's HTML error page is not JSON; keep the status and say so rather than failing on the parse.
-                return new JsonObject { ["error"] = new JsonObject { ["code"] = "NonJsonResponse", ["message"] = Truncate(content.ToString(), 300) } };
-            }
+            catch (InvalidOperationException) { return (null, null); }
+            if (content.ToMemory().Length == 0) return (null, null);
+            try { return (JsonNode.Parse(content.ToStream()), null); }
+            catch (JsonException) { return (null, content.ToString()); }
         }
 
         /// <summary>The server's requested wait, from Retry-After (seconds or HTTP date) or its millisecond variants.</summary>
@@ -85,33 +85,19 @@ namespace CmkPowerShell.Core.Azure
             return null;
         }
 
-        /// <summary>The ARM error of a failed answer: {"error":{code,message,details}} or a bare {code,message}.</summary>
+        /// <summary>
+        /// The service's error in a failed answer, read by the one parser for every body shape (ARM, Key Vault,
+        /// OData, operation status, not JSON at all): <see cref="ServiceError.Parse"/> / <see cref="ServiceError.FromJson"/>.
+        /// </summary>
         public ServiceError ToServiceError(ServiceErrorOrigin origin, string target)
-            => ServiceErrorFrom(Status, Body as JsonObject, origin, target, RetryAfter(DateTimeOffset.UtcNow));
-
-        public static ServiceError ServiceErrorFrom(int status, JsonObject? body, ServiceErrorOrigin origin, string target, TimeSpan? retryAfter)
         {
-            var error = body?["error"] as JsonObject ?? body;
-            var code = Text(error, "code");
-            var message = Text(error, "message");
-            List<ServiceError>? details = null;
-            if (error?["details"] is JsonArray array)
-            {
-                details = new List<ServiceError>();
-                foreach (var item in array)
-                {
-                    if (item is JsonObject d) details.Add(ServiceErrorFrom(status, d, origin, target, null));
-                }
-            }
-            return new ServiceError(status, code, message ?? DefaultMessage(status), origin, target, retryAfter, details);
+            var retryAfter = RetryAfter(DateTimeOffset.UtcNow);
+            return _nonJsonBody != null
+                ? ServiceError.Parse(Status, _nonJsonBody, origin, target, retryAfter)
+                : ServiceError.FromJson(Status, Body, origin, target, retryAfter);
         }
 
         internal static string? Text(JsonObject? obj, string name)
             => obj?[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
-
-        private static string DefaultMessage(int status)
-            => status == 0 ? "The service could not be reached." : $"The service answered HTTP {status} without an error message.";
-
-        private static string Truncate(string s, int max) => s.Length <= max ? s : s.Substring(0, max) + "...";
     }
 }

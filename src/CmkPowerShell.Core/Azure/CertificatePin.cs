@@ -22,9 +22,7 @@ namespace CmkPowerShell.Core.Azure
             // SHA-1 is 20 bytes (40 hex digits), SHA-256 32 bytes (64); anything else cannot ever match.
             if ((_thumbprint.Length != 40 && _thumbprint.Length != 64) || !IsHex(_thumbprint))
             {
-                throw new CmkException("InvalidCertificateThumbprint", CmkErrorCategory.InvalidArgument,
-                    "The trusted certificate thumbprint must be a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) hash.",
-                    recommendedAction: "Pass the thumbprint the endpoint prints, e.g. the emulator's CertificateThumbprint.");
+                throw CmkErrors.Create("InvalidCertificateThumbprint", thumbprint);
             }
         }
 

@@ -128,9 +128,7 @@ namespace CmkPowerShell.Core.Azure
             {
                 if (!endpoint.IsAbsoluteUri || !string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new CmkException("InsecureResourceManagerEndpoint", CmkErrorCategory.InvalidArgument,
-                        $"The Resource Manager endpoint '{endpoint}' must be an absolute https:// URL: bearer tokens are never sent over plain HTTP.",
-                        endpoint.ToString(), "Use the https:// endpoint, and -CertificateThumbprint if it presents a self-signed certificate.");
+                    throw CmkErrors.Create("InsecureResourceManagerEndpoint", endpoint.ToString());
                 }
                 var root = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
                 var authority = options.AuthorityHost ?? root;
@@ -143,9 +141,7 @@ namespace CmkPowerShell.Core.Azure
                 ?? (string.Equals(environment, "AzurePublicCloud", StringComparison.OrdinalIgnoreCase) ? AzureCloud.AzureCloudPublic : null);
             if (cloud is null)
             {
-                throw new CmkException("UnknownEnvironment", CmkErrorCategory.InvalidArgument,
-                    $"'{environment}' is not a known Azure environment.", environment,
-                    "Use AzureCloud, AzureUSGovernment or AzureChinaCloud, or pass -ResourceManagerEndpoint for a custom endpoint.");
+                throw CmkErrors.Create("UnknownEnvironment", environment);
             }
             return (cloud, false);
         }
@@ -216,17 +212,13 @@ namespace CmkPowerShell.Core.Azure
                 if (match.Id is null) match = visible.FirstOrDefault(s => string.Equals(s.Name, asked, StringComparison.OrdinalIgnoreCase));
                 if (match.Id is null)
                 {
-                    throw new CmkException("SubscriptionNotFound", CmkErrorCategory.ObjectNotFound,
-                        $"Subscription '{asked}' is not visible to {who}{inTenant}.", asked,
-                        "Check the subscription id or name, that the identity has at least Reader on it, and pass -Tenant if it lives in another tenant.");
+                    throw CmkErrors.Create("SubscriptionNotFound", asked, $"It is not visible to {who}{inTenant}.");
                 }
                 return match;
             }
             if (visible.Count == 0)
             {
-                throw new CmkException("NoSubscriptionFound", CmkErrorCategory.ObjectNotFound,
-                    $"No subscription is visible to {who}{inTenant}.", tenant,
-                    "Give the identity at least Reader on a subscription, or pass -Tenant for the tenant that holds it.");
+                throw CmkErrors.Create("NoSubscriptionFound", tenant, $"Signed in as {who}{inTenant}.");
             }
             var chosen = visible[0];
             if (visible.Count > 1)
@@ -330,14 +322,9 @@ namespace CmkPowerShell.Core.Azure
                     return ex;
                 // Callers only translate cancellations the user did not ask for: Azure.Core's per-attempt timeout.
                 case OperationCanceledException:
-                    return new CmkException("RequestTimeout", CmkErrorCategory.OperationTimeout,
-                        $"{target} did not answer in time, also after retries.", target,
-                        "Try again later; if it persists, check the network path to Azure Resource Manager.", userCanFix: false, innerException: ex);
+                    return CmkErrors.Create("RequestTimeout", target, innerException: ex);
                 case AuthenticationFailedException or CredentialUnavailableException when FindCertificateFailure(ex) is null:
-                    return new CmkException("AuthenticationFailed", CmkErrorCategory.AuthenticationError,
-                        $"Could not get a token: {ex.Message}", target,
-                        "Check the credential (tenant, client id, secret or certificate, managed identity assignment) and run Connect-AzCmk again.",
-                        innerException: ex);
+                    return CmkErrors.Create("AuthenticationFailed", target, $"Could not get a token: {ex.Message}", ex);
                 case RequestFailedException rfe when rfe.Status != 0:
                     {
                         var raw = rfe.GetRawResponse();
@@ -349,10 +336,7 @@ namespace CmkPowerShell.Core.Azure
             }
             if (FindCertificateFailure(ex) is { } tls)
             {
-                return new CmkException("ServerCertificateNotTrusted", CmkErrorCategory.SecurityError,
-                    $"The server certificate of {target} is not trusted: {tls.Message}", target,
-                    "For a custom endpoint with a self-signed certificate pass its SHA-1 or SHA-256 thumbprint (-CertificateThumbprint); check that it is the certificate you expect.",
-                    innerException: ex);
+                return CmkErrors.Create("ServerCertificateNotTrusted", target, tls.Message, ex);
             }
             if (Find(ex, e => e is TimeoutException || e is OperationCanceledException) != null)
             {
@@ -360,10 +344,7 @@ namespace CmkPowerShell.Core.Azure
             }
             if (ex is RequestFailedException || ex is AggregateException || ex is HttpRequestException || ex is System.IO.IOException)
             {
-                return new CmkException("ServiceUnreachable", CmkErrorCategory.ConnectionError,
-                    $"Could not reach {target}: {Innermost(ex).Message}", target,
-                    "Check the network path to Azure Resource Manager (proxy, firewall, DNS) and try again.",
-                    userCanFix: false, innerException: ex);
+                return CmkErrors.Create("ServiceUnreachable", target, Innermost(ex).Message, ex);
             }
             return ex;
         }
@@ -434,9 +415,7 @@ namespace CmkPowerShell.Core.Azure
                     || !string.Equals(uri.Scheme, _session.Cloud.ResourceManager.Scheme, StringComparison.OrdinalIgnoreCase)
                     || !string.Equals(uri.Authority, _session.Cloud.ResourceManager.Authority, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new CmkException("UntrustedOperationUrl", CmkErrorCategory.SecurityError,
-                        $"The service asked to follow a URL outside {_session.Cloud.ResourceManager}; it was not called, so no token left this connection.",
-                        target, userCanFix: false);
+                    throw CmkErrors.Create("UntrustedOperationUrl", target, $"Connected to {_session.Cloud.ResourceManager}.");
                 }
                 return uri;
             }

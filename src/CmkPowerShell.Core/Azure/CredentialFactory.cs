@@ -62,8 +62,8 @@ namespace CmkPowerShell.Core.Azure
                         return new DefaultAzureCredential(Configure(dac, cloud, transport));
                     }
                 default:
-                    throw new CmkException("UnknownCredentialKind", CmkErrorCategory.InvalidArgument,
-                        $"Unknown credential kind '{options.CredentialKind}'.");
+                    // Not a user's mistake: the cmdlets only pass defined kinds, so an undefined one is a caller's bug.
+                    throw new ArgumentOutOfRangeException(nameof(options), options.CredentialKind, "Unknown credential kind.");
             }
         }
 
@@ -82,9 +82,7 @@ namespace CmkPowerShell.Core.Azure
         }
 
         private static CmkException Missing(string parameter, string what)
-            => new CmkException("MissingConnectionParameter", CmkErrorCategory.InvalidArgument,
-                $"The {parameter} parameter is required for this kind of credential.",
-                recommendedAction: $"Pass {what}.");
+            => CmkErrors.Create("MissingConnectionParameter", target: null, $"-{parameter} is required: pass {what}.", parameterName: parameter);
 
         /// <summary>The plain text of a SecureString, for the one call that needs it; never stored elsewhere.</summary>
         internal static string? Reveal(SecureString? secure)

@@ -155,8 +155,8 @@ namespace CmkPowerShell.Core.Azure
 
         private ServiceError OperationError(int httpStatus, JsonObject? body, string status)
         {
-            var error = ArmResponse.ServiceErrorFrom(httpStatus, body, ServiceErrorOrigin.LongRunningOperation, _target, null);
-            // A status resource may say "Failed" without an error object; keep the outcome as the code then.
+            var error = ServiceError.FromJson(httpStatus, body, ServiceErrorOrigin.LongRunningOperation, _target);
+            // A resource whose provisioningState says "Failed" carries no error object; keep the outcome as the code then.
             return error.Code is null && body?["error"] is null
                 ? error with { Code = IsCanceled(status) ? "OperationCanceled" : "OperationFailed", Message = $"The operation on {_target} ended with status {status}." }
                 : error;

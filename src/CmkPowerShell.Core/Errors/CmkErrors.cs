@@ -16,6 +16,8 @@ namespace CmkPowerShell.Core.Errors
         public const string UnknownServiceErrorId = "ServiceError";
         /// <summary>The id of an error that stands for several failed requirement checks at once.</summary>
         public const string RequirementFailedId = "CmkRequirementFailed";
+        /// <summary>The id of a failure nobody classified (a defect of the module); the cmdlet layer's last resort.</summary>
+        public const string UnexpectedErrorId = "UnexpectedError";
 
         /// <summary>
         /// Looks the service's error up (most specific first: a code nested in details or innererror, then the
@@ -115,9 +117,11 @@ namespace CmkPowerShell.Core.Errors
         /// An error the engine raises itself by catalogue id (a documented state such as NetAppCredentialRenewalNotEligible,
         /// or a transport failure such as ServiceUnreachable); <paramref name="detail"/> adds what is known about this case.
         /// </summary>
-        public static CmkException Create(string errorId, string? target, string? detail = null, Exception? innerException = null)
+        /// <param name="parameterName">For an input error whose parameter depends on the case (e.g. MissingConnectionParameter): the parameter to correct; the entry's own otherwise.</param>
+        public static CmkException Create(string errorId, string? target, string? detail = null, Exception? innerException = null, string? parameterName = null)
         {
             var entry = CmkErrorCatalogue.Get(errorId);
+            if (parameterName != null) entry = entry with { Parameter = parameterName };
             var message = detail == null ? entry.Meaning : entry.Meaning + " " + detail;
             return Instantiate(entry, Compose(message, target, null, null), target, null, null, null, innerException);
         }

@@ -206,8 +206,7 @@ namespace CmkPowerShell.Cmdlets
         }
 
         private static CmkException Conflict(string message)
-            => new CmkException(ParameterConflictErrorId, CmkErrorCategory.InvalidArgument, message, target: null,
-                recommendedAction: "Run Get-Help Connect-AzCmk -Parameter * to see which parameters go together.");
+            => CmkErrors.Create(ParameterConflictErrorId, target: null, message);
 
         private X509Certificate2 LoadCertificateFile(string path)
         {
@@ -216,18 +215,13 @@ namespace CmkPowerShell.Cmdlets
                 var certificate = new X509Certificate2(path, CertificatePassword);
                 if (!certificate.HasPrivateKey)
                 {
-                    throw new CmkException(CertificateInvalidErrorId, CmkErrorCategory.InvalidArgument,
-                        $"The certificate file '{path}' has no private key.", path,
-                        "Export the certificate with its private key (PFX/PKCS#12) and pass that file.");
+                    throw CmkErrors.Create(CertificateInvalidErrorId, path, "It has no private key: export it with its private key (PFX/PKCS#12).");
                 }
                 return certificate;
             }
             catch (CryptographicException ex)
             {
-                throw new CmkException(CertificateInvalidErrorId, CmkErrorCategory.InvalidArgument,
-                    $"The certificate file '{path}' cannot be read: {ex.Message}", path,
-                    "Check the path and -CertificatePassword; the file must be PFX/PKCS#12 with the private key.",
-                    innerException: ex);
+                throw CmkErrors.Create(CertificateInvalidErrorId, path, ex.Message, ex);
             }
         }
 
@@ -253,9 +247,7 @@ namespace CmkPowerShell.Cmdlets
                     }
                 }
             }
-            throw new CmkException(CertificateNotFoundErrorId, CmkErrorCategory.ObjectNotFound,
-                $"No certificate with thumbprint {wanted} and a private key is in the CurrentUser or LocalMachine My store.",
-                wanted, "Import the service principal's certificate with its private key, or use -CertificatePath.");
+            throw CmkErrors.Create(CertificateNotFoundErrorId, wanted);
         }
 
         private static SecureString ToSecureString(string text)

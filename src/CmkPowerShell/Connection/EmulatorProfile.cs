@@ -47,9 +47,7 @@ namespace CmkPowerShell.Connection
         {
             if (!File.Exists(path))
             {
-                throw new CmkException(NotFoundErrorId, CmkErrorCategory.ObjectNotFound,
-                    $"The emulator profile '{path}' does not exist.", path,
-                    "Start the emulator with --profile <path> (it writes the file once it listens) and pass that path.");
+                throw CmkErrors.Create(NotFoundErrorId, path);
             }
             JsonObject root;
             try
@@ -94,9 +92,6 @@ namespace CmkPowerShell.Connection
         }
 
         private static CmkException Invalid(string path, string why, Exception? inner = null)
-            => new CmkException(InvalidErrorId, CmkErrorCategory.InvalidData,
-                $"The emulator profile '{path}' cannot be used: {why}.", path,
-                "Pass the profile file the emulator wrote at start, unchanged; restart the emulator to get a fresh one.",
-                innerException: inner);
+            => CmkErrors.Create(InvalidErrorId, path, why + ".", inner);
     }
 }

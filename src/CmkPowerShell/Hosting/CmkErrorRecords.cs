@@ -12,7 +12,7 @@ namespace CmkPowerShell.Hosting
     internal static class CmkErrorRecords
     {
         /// <summary>Id for failures nobody classified: a defect of ours, never a user's configuration.</summary>
-        public const string UnexpectedErrorId = "UnexpectedError";
+        public const string UnexpectedErrorId = CmkErrors.UnexpectedErrorId;
 
         public static ErrorRecord From(CmkException exception)
         {
@@ -26,10 +26,7 @@ namespace CmkPowerShell.Hosting
 
         /// <summary>Anything that escaped the engine's own classification keeps its exception and type name.</summary>
         public static ErrorRecord FromUnexpected(Exception exception)
-            => From(new CmkException(UnexpectedErrorId, CmkErrorCategory.NotSpecified,
-                $"{exception.GetType().FullName}: {exception.Message}", target: null,
-                recommendedAction: "This is a defect in CmkPowerShell; please report it with the output of Get-Error.",
-                userCanFix: false, innerException: exception));
+            => From(CmkErrors.Create(UnexpectedErrorId, target: null, $"{exception.GetType().FullName}: {exception.Message}", exception));
 
         /// <summary>
         /// CmkErrorCategory mirrors ErrorCategory name for name (Core cannot reference PowerShell); a name the

@@ -130,8 +130,6 @@ namespace CmkPowerShell.Tests.Azure
         private readonly AzureEmulator _emulator;
         public EmulatorTransportTests(AzureEmulator emulator) { _emulator = emulator; }
 
-        private const string PendingLro = "The emulator's service write handlers (Kusto/NetApp 201/202 answers) have not landed yet; un-skip when they do.";
-
         private string Vault => _emulator.Rg + "/providers/Microsoft.KeyVault/vaults/kv-good";
         private string Kusto => _emulator.Rg + "/providers/Microsoft.Kusto/clusters/kusto-demo";
         private string NetApp => _emulator.Rg + "/providers/Microsoft.NetApp/netAppAccounts/anf-demo";
@@ -181,7 +179,7 @@ namespace CmkPowerShell.Tests.Azure
             Assert.Equal(1, session.Requests.Snapshot().Retries);
         }
 
-        [Fact(Skip = PendingLro)]
+        [Fact]
         public async Task Lro_through_azure_async_operation_returns_the_final_resource()
         {
             using var host = new RecordingHost();
@@ -200,7 +198,7 @@ namespace CmkPowerShell.Tests.Azure
             Assert.True(counts.Polls >= 1);
         }
 
-        [Fact(Skip = PendingLro)]
+        [Fact]
         public async Task Lro_through_location_returns_the_result()
         {
             using var host = new RecordingHost();
@@ -210,7 +208,7 @@ namespace CmkPowerShell.Tests.Azure
             Assert.Contains(_emulator.Server.Log.Entries, e => e.Method == "GET" && e.Path.Contains("operationResults", StringComparison.OrdinalIgnoreCase));
         }
 
-        [Fact(Skip = PendingLro)]
+        [Fact]
         public async Task A_failed_lro_surfaces_the_operations_error()
         {
             using var host = new RecordingHost();
@@ -221,7 +219,7 @@ namespace CmkPowerShell.Tests.Azure
             Assert.Equal(Kusto, ex.Target);
         }
 
-        [Fact(Skip = PendingLro)]
+        [Fact]
         public async Task Cancellation_stops_polling_promptly()
         {
             using var host = new RecordingHost();

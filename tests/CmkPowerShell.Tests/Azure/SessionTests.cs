@@ -326,7 +326,7 @@ namespace CmkPowerShell.Tests.Azure
                 .On("GET", "/vaults/slow$", (_, _) => FakeArm.Json(200, new System.Text.Json.Nodes.JsonObject()));
             using var host = new RecordingHost();
             var session = await arm.ConnectAsync(host, configure: o => { o.Transport.NetworkTimeout = TimeSpan.FromMilliseconds(100); o.Transport.MaxRetries = 1; });
-            var ex = await Assert.ThrowsAsync<CmkPowerShell.Core.Errors.CmkException>(() =>
+            var ex = await Assert.ThrowsAsync<CmkPowerShell.Core.Errors.CmkNetworkException>(() =>
                 session.GetAsync("/subscriptions/" + FakeArm.SubscriptionId + "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/slow", CancellationToken.None));
             Assert.Equal("RequestTimeout", ex.ErrorId);
             Assert.Equal(CmkPowerShell.Core.Errors.CmkErrorCategory.OperationTimeout, ex.Category);
