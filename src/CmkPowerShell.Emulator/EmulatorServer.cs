@@ -61,6 +61,9 @@ namespace CmkPowerShell.Emulator
 
         public string CertificateSha256 => Convert.ToHexString(SHA256.HashData(_certificate.RawData));
 
+        /// <summary>The certificate (public part only) as PEM, so a client without a thumbprint hook (curl --cacert) can trust exactly it.</summary>
+        public string CertificatePem => _certificate.ExportCertificatePem();
+
         public string TenantId => _world.TenantId;
 
         public string SubscriptionId => _world.SubscriptionId;
@@ -157,6 +160,7 @@ namespace CmkPowerShell.Emulator
             ["endpoint"] = Endpoint.ToString(),
             ["certificateThumbprint"] = CertificateThumbprint,
             ["certificateSha256"] = CertificateSha256,
+            ["certificatePem"] = CertificatePem,
             ["tenantId"] = TenantId,
             ["subscriptionId"] = SubscriptionId,
             ["token"] = AdminToken,

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -6,7 +7,7 @@ namespace CmkPowerShell.Emulator
 {
     /// <summary>
     /// Standalone: dotnet run --project src/CmkPowerShell.Emulator -- [--scenario demo|none] [--scenario-file f] [--port N]
-    /// [--profile path] [--lro-delay ms] [--retry-after s] [--throttling] [--latency ms] [--jitter ms]
+    /// [--profile path] [--lro-delay ms] [--retry-after s] [--throttling] [--latency ms] [--jitter ms] [--no-validation]
     /// </summary>
     internal static class Program
     {
@@ -30,8 +31,9 @@ namespace CmkPowerShell.Emulator
                         case "--throttling": options.Throttling = true; break;
                         case "--latency": options.Latency = TimeSpan.FromMilliseconds(int.Parse(Next())); break;
                         case "--jitter": options.LatencyJitter = TimeSpan.FromMilliseconds(int.Parse(Next())); break;
+                        case "--no-validation": options.ValidateRequests = false; break;
                         case "-h": case "--help":
-                            Console.WriteLine("CmkPowerShell.Emulator [--scenario demo|none] [--scenario-file f] [--port N] [--profile path] [--lro-delay ms] [--retry-after s] [--throttling] [--latency ms] [--jitter ms]");
+                            Console.WriteLine("CmkPowerShell.Emulator [--scenario demo|none] [--scenario-file f] [--port N] [--profile path] [--lro-delay ms] [--retry-after s] [--throttling] [--latency ms] [--jitter ms] [--no-validation]");
                             return 0;
                         default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                     }
@@ -44,13 +46,23 @@ namespace CmkPowerShell.Emulator
             }
 
             using var stop = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+            // Ctrl+C, kill and service managers all end the wait, so the server is disposed and the process exits
+            // (the host's own console lifetime only stops Kestrel, which would leave the process hanging).
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
             await using var server = await EmulatorServer.StartAsync(options, stop.Token);
             Console.WriteLine($"Endpoint:    {server.Endpoint}");
             Console.WriteLine($"Thumbprint:  {server.CertificateThumbprint}");
             Console.WriteLine($"Tenant:      {server.TenantId}");
             Console.WriteLine($"Subscription:{server.SubscriptionId}");
             Console.WriteLine($"Profile:     {server.ProfilePath}");
+            Console.WriteLine($"Validation:  {(options.ValidateRequests ? "request bodies checked against the shipped specs" : "off")}");
             Console.WriteLine("Press Ctrl+C to stop.");
             try
             {

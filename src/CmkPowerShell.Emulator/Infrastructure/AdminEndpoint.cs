@@ -10,7 +10,7 @@ namespace CmkPowerShell.Emulator
     /// <summary>
     /// /_emulator/: control of a running emulator from outside the process (not part of the ARM surface, not logged).
     /// GET|DELETE requests, GET|POST|DELETE faults, POST latency {fixedMs,jitterMs}, POST throttling {enabled},
-    /// POST lro {delayMs}, GET profile.
+    /// POST lro {delayMs}, GET profile, GET certificate (PEM).
     /// </summary>
     internal sealed class AdminEndpoint
     {
@@ -102,6 +102,11 @@ namespace CmkPowerShell.Emulator
                         break;
                     case ("GET", "profile"):
                         await EmulatorServer.WriteJsonAsync(ctx, 200, _server.Profile());
+                        return;
+                    case ("GET", "certificate"):
+                        ctx.Response.StatusCode = 200;
+                        ctx.Response.ContentType = "application/x-pem-file";
+                        await ctx.Response.WriteAsync(_server.CertificatePem);
                         return;
                     default:
                         await EmulatorServer.WriteJsonAsync(ctx, 404, ArmException.ErrorBody("NotFound", $"No admin route {method} /_emulator/{route}."));

@@ -33,18 +33,7 @@ namespace CmkPowerShell.Emulator
             var clusterResource = World.Require(clusterId);
             var existing = World.Store.Get(r.Id.ItemPath);
             if (r.IsPatch && existing == null) throw ArmException.NotFound(r.Id);
-            JsonObject candidate;
-            if (r.IsPut)
-            {
-                candidate = (JsonObject)r.BodyObject.DeepClone();
-                candidate.Remove("id");
-                candidate["name"] = r.Id.Name;
-                candidate["type"] = r.Id.ResourceType;
-            }
-            else
-            {
-                candidate = Candidate(existing!, r.BodyObject);
-            }
+            var candidate = r.IsPut ? CreateCandidate(r, existing) : Candidate(existing!, r.BodyObject);
             CmkFailure? failure = null;
             var identity = new KeyIdentity(SystemPrincipal(clusterResource), false);
             var location = JsonUtil.Str(candidate, "properties.dataCenterLocation");

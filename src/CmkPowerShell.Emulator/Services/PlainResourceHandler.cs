@@ -13,12 +13,6 @@ namespace CmkPowerShell.Emulator
 
         public PlainResourceHandler(EmulatorWorld world) => _world = world;
 
-        // Their create operations declare 200 (done) or 202 (long-running) but no 201 (Jobs_Create, BatchAccount_Create).
-        private static readonly System.Collections.Generic.HashSet<string> CreateAnswersOk = new(StringComparer.OrdinalIgnoreCase)
-        {
-            "Microsoft.DataBox/jobs", "Microsoft.Batch/batchAccounts",
-        };
-
         public ArmResult? Handle(ArmRequest r)
         {
             var id = r.Id;
@@ -52,8 +46,7 @@ namespace CmkPowerShell.Emulator
                     p["provisioningState"] = "Succeeded";
                 }
                 store.Put(id.ItemPath, body);
-                var created = existing == null && !CreateAnswersOk.Contains(id.ResourceType);
-                return new ArmResult(created ? 201 : 200, ResourceStore.Present(store.Get(id.ItemPath)!));
+                return new ArmResult(existing == null ? 201 : 200, ResourceStore.Present(store.Get(id.ItemPath)!));
             }
             if (r.IsPatch)
             {

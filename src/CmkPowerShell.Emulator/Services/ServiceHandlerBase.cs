@@ -50,11 +50,28 @@ namespace CmkPowerShell.Emulator
             var candidate = (JsonObject)existing.DeepClone();
             var body = (JsonObject)patch.DeepClone();
             var identity = body["identity"];
-            foreach (var readOnly in new[] { "id", "name", "type", "identity", "systemData", "etag" }) body.Remove(readOnly);
+            foreach (var readOnly in ReadOnlyTopLevel) body.Remove(readOnly);
             JsonUtil.MergePatch(candidate, body);
             if (identity != null) candidate["identity"] = World.ApplyIdentity(existing["identity"] as JsonObject, identity);
             return candidate;
         }
+
+        /// <summary>
+        /// PUT semantics: the body is the whole new resource (what the caller may set), identity goes through ARM's
+        /// identity rules against what the resource had. Services add their own read-only state afterwards.
+        /// </summary>
+        protected JsonObject CreateCandidate(ArmRequest r, JsonObject? existing)
+        {
+            var candidate = (JsonObject)r.BodyObject.DeepClone();
+            var identity = candidate["identity"];
+            foreach (var readOnly in ReadOnlyTopLevel) candidate.Remove(readOnly);
+            candidate["name"] = existing?["name"]?.GetValue<string>() ?? r.Id.Name;
+            candidate["type"] = r.Id.ResourceType;
+            if (identity != null) candidate["identity"] = World.ApplyIdentity(existing?["identity"] as JsonObject, identity);
+            return candidate;
+        }
+
+        private static readonly string[] ReadOnlyTopLevel = { "id", "name", "type", "identity", "systemData", "etag" };
 
         /// <summary>
         /// Finishes a write: a synchronous service stores the candidate or answers 400 with the failure; a long-running

@@ -239,6 +239,20 @@ namespace CmkPowerShell.Tests.Emulator
                 Assert.Equal(server.AdminToken, profile["token"]!.GetValue<string>());
                 foreach (var name in new[] { "certificateSha256", "subscriptionId", "tokenEndpoint", "identityEndpoint", "identityHeader" })
                     Assert.False(string.IsNullOrEmpty(profile[name]?.GetValue<string>()), name);
+
+                // The PEM (profile, and the admin route for a client that only has the endpoint) is exactly the served certificate, public part only.
+                var pem = profile["certificatePem"]!.GetValue<string>();
+                using var fromProfile = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+                Assert.Equal(server.CertificateThumbprint, fromProfile.Thumbprint);
+                Assert.False(fromProfile.HasPrivateKey);
+                Assert.DoesNotContain("PRIVATE KEY", pem);
+                using var client = new System.Net.Http.HttpClient(new System.Net.Http.HttpClientHandler
+                {
+                    ServerCertificateCustomValidationCallback = (_, c, _, _) => c!.Thumbprint == server.CertificateThumbprint,
+                }) { BaseAddress = server.Endpoint };
+                using var response = await client.GetAsync("/_emulator/certificate");
+                Assert.Equal("application/x-pem-file", response.Content.Headers.ContentType!.MediaType);
+                Assert.Equal(pem, await response.Content.ReadAsStringAsync());
             }
             finally
             {

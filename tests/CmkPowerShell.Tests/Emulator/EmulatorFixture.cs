@@ -79,6 +79,19 @@ namespace CmkPowerShell.Tests.Emulator
         public Task<(HttpResponseMessage Response, JsonNode? Body)> SendAsync(HttpMethod method, string pathAndQuery, JsonNode? body = null) =>
             SendAsync(Client, method, pathAndQuery, body);
 
+        /// <summary>Polls a Location URL until it stops answering 202: the final answer (the result, or the operation's error).</summary>
+        public async Task<(HttpResponseMessage Response, JsonNode? Body)> WaitForLocationAsync(Uri location, TimeSpan? timeout = null)
+        {
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+            while (true)
+            {
+                var (response, body) = await SendAsync(HttpMethod.Get, location.PathAndQuery);
+                if (response.StatusCode != System.Net.HttpStatusCode.Accepted) return (response, body);
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("The operation did not finish.");
+                await Task.Delay(100);
+            }
+        }
+
         /// <summary>Polls an operation URL (Azure-AsyncOperation) until it leaves InProgress.</summary>
         public async Task<JsonNode> WaitForOperationAsync(Uri statusUrl, TimeSpan? timeout = null)
         {
