@@ -108,7 +108,7 @@ namespace CmkPowerShell.Core.Requirements
                 "Create a private endpoint for the vault in the virtual network of the account's volumes, in a subnet other than the one delegated to Microsoft.NetApp/volumes.",
                 RequirementSources.NetAppFiles + " (Requirements)"),
             new RequirementCheck(CheckIds.KeyExists, "Key exists", RequirementSeverity.Error, AllServices, false,
-                "Key '{key}' {detail} was not found in key vault '{vault}'.",
+                "Key '{key}'{detail} was not found in key vault '{vault}'.",
                 "Check the key name and version, or create the key (Add-AzKeyVaultKey).",
                 RequirementSources.DataExplorer + " (KeyNotFound); " + RequirementSources.NetAppFiles + " ('specified key vault key was not found')"),
             new RequirementCheck(CheckIds.KeyType, "Key type", RequirementSeverity.Error, AllServices, false,

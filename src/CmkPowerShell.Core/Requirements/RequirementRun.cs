@@ -408,7 +408,7 @@ namespace CmkPowerShell.Core.Requirements
                 return;
             }
             if (_keyProblem != null) Add(id, RequirementStatus.Warning, $"Key '{_key.Name}' {_keyProblem}");
-            else Unmet(id, _key.IsVersioned ? $"(version {_key.Version})" : null);
+            else Unmet(id, VersionSuffix);
         }
 
         private void CheckKeyType()

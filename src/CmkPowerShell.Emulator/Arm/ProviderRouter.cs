@@ -21,11 +21,18 @@ namespace CmkPowerShell.Emulator
         public ProviderRouter(EmulatorWorld world)
         {
             _world = world;
+            var cmk = new CmkChecker(world);
             _handlers = new IProviderHandler[]
             {
                 new OperationResultsHandler(world),
                 new ResourceManagerHandler(world),
                 new AuthorizationHandler(world),
+                new KeyVaultHandler(world),
+                new NetAppHandler(world, cmk),
+                new DataBoxHandler(world, cmk),
+                new KustoHandler(world, cmk),
+                new CassandraHandler(world, cmk),
+                new BatchHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

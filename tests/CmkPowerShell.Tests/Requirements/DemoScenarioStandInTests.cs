@@ -26,6 +26,8 @@ namespace CmkPowerShell.Tests.Requirements
             yield return C("kv-good", "cmk", "none", "");
             yield return C("kv-good", "cmk", "uai:DataExplorer:uai-good", "");
             yield return C("kv-good", "cmk", "cassandra", "", "Identity.Present");
+            // An explicit NetApp identity has no account whose volumes name the virtual network to compare.
+            yield return C("kv-good", "cmk", "uai:NetAppFiles:uai-good", "", "KeyVault.PrivateEndpoint");
             yield return C("kv-nopurge", "cmk", "kusto", "KeyVault.PurgeProtection");
             yield return C("kv-nosoftdelete", "cmk", "kusto", "KeyVault.SoftDelete,KeyVault.PurgeProtection");
             yield return C("kv-eastus", "cmk", "kusto", "KeyVault.Region");
@@ -163,7 +165,7 @@ namespace CmkPowerShell.Tests.Requirements
             return ids;
         }
 
-        internal static RequirementRequest Request(string keyUri, string target)
+        internal static RequirementRequest Request(string keyUri, string target, Func<DateTimeOffset>? clock = null)
         {
             RequirementTarget? t = target switch
             {
@@ -177,7 +179,7 @@ namespace CmkPowerShell.Tests.Requirements
                     Enum.Parse<CmkService>(target.Split(':')[1]), Region, userAssignedIdentityId: UaiId(target.Split(':')[2])),
                 _ => RequirementTarget.FromResourceId(target),
             };
-            return new RequirementRequest(KeyReference.FromUri(keyUri), t) { Clock = () => Now };
+            return new RequirementRequest(KeyReference.FromUri(keyUri), t) { Clock = clock ?? (() => Now) };
         }
 
         internal static IReadOnlyList<string> Ids(IEnumerable<CmkRequirementResult> results, RequirementStatus status)

@@ -1,0 +1,171 @@
+using System.Collections.Generic;
+
+namespace CmkPowerShell.Emulator
+{
+    /// <summary>
+    /// How one service reports each failed key check: the code and message from that service's documentation
+    /// (../shared/seed-docs), with {vaultUri}, {keyName} and {keyUri} filled in. Where the documentation gives no code
+    /// or message, the entry says so (Documented = false) and the wording is the emulator's own.
+    /// </summary>
+    internal sealed class ServiceErrorTable
+    {
+        private readonly Dictionary<CmkCheck, Entry> _entries;
+
+        public ServiceErrorTable(string service, string source, ServiceKeyRules rules, Dictionary<CmkCheck, Entry> entries)
+        {
+            Service = service;
+            Source = source;
+            Rules = rules;
+            _entries = entries;
+        }
+
+        public string Service { get; }
+        public string Source { get; }
+        public ServiceKeyRules Rules { get; }
+        public IReadOnlyDictionary<CmkCheck, Entry> Entries => _entries;
+
+        public CmkFailure? Failure(CmkCheck check, KeyReference key)
+        {
+            if (!_entries.TryGetValue(check, out var e)) return null;
+            var keyUri = key.VaultUri.TrimEnd('/') + "/keys/" + key.KeyName + (key.KeyVersion != null ? "/" + key.KeyVersion : "");
+            var message = e.Message.Replace("{vaultUri}", key.VaultUri).Replace("{keyName}", key.KeyName ?? "").Replace("{keyUri}", keyUri);
+            return new CmkFailure(check, e.Code, message);
+        }
+
+        internal sealed record Entry(string Code, string Message, bool Documented = true);
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure NetApp Files: 000_9cfddea33322c270.txt, "Errors configuring customer-managed key encryption on a NetApp
+        // account" (messages only; the page gives no codes, so every entry uses ARM's generic "BadRequest"). Needs RSA,
+        // soft delete + purge protection, same region, Get/Encrypt/Decrypt (RBAC: keys/read, encrypt, decrypt), and
+        // reaches the vault through a private endpoint.
+        private const string NetAppKeyNotFound = "The operation failed because the specified key vault key was not found";
+        private const string NetAppUnusable = "Unable to use the configured encryption key, please check if key is active";
+
+        public static readonly ServiceErrorTable NetApp = new("Microsoft.NetApp", "000_9cfddea33322c270.txt",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: null, ServiceKeyRules.EncryptPermissions, ServiceKeyRules.EncryptDataActions,
+                ServiceKeyRules.EncryptOps, PrivateEndpointReachesFirewalledVault: true),
+            new Dictionary<CmkCheck, Entry>
+            {
+                [CmkCheck.InvalidUri] = new("BadRequest", "Key Vault URI is invalid"),
+                [CmkCheck.InvalidScheme] = new("BadRequest", "Key Vault URI is invalid"),
+                [CmkCheck.InvalidHost] = new("BadRequest", "Key Vault URI is invalid"),
+                [CmkCheck.VaultNotFound] = new("BadRequest", NetAppKeyNotFound),
+                [CmkCheck.SoftDeleteDisabled] = new("BadRequest", "Azure Key Vault is not recoverable. Make sure that Soft-delete and Purge protection are both enabled on the Azure Key Vault"),
+                [CmkCheck.PurgeProtectionDisabled] = new("BadRequest", "Azure Key Vault is not recoverable. Make sure that Soft-delete and Purge protection are both enabled on the Azure Key Vault"),
+                [CmkCheck.RegionMismatch] = new("BadRequest", "Account must be in the same region as the Vault"),
+                [CmkCheck.KeyNotFound] = new("BadRequest", NetAppKeyNotFound),
+                [CmkCheck.KeyNotRsa] = new("BadRequest", "Azure Key Vault key is not a valid RSA key"),
+                [CmkCheck.KeyDisabled] = new("BadRequest", "Azure Key Vault key is not enabled"),
+                [CmkCheck.KeyExpired] = new("BadRequest", "Azure Key Vault key is expired"),
+                [CmkCheck.KeyNotActive] = new("BadRequest", "Azure Key Vault key has not been activated"),
+                // The page lists this message for volume creation; it is the nearest documented text for a key the
+                // account's identity cannot use (operations, identity, network, permissions).
+                [CmkCheck.KeyOperationsMissing] = new("BadRequest", NetAppUnusable),
+                [CmkCheck.SystemIdentityMissing] = new("BadRequest", NetAppUnusable),
+                [CmkCheck.UserIdentityMissing] = new("BadRequest", NetAppUnusable),
+                [CmkCheck.FirewallBlocked] = new("BadRequest", NetAppUnusable),
+                [CmkCheck.NoAccess] = new("BadRequest", NetAppUnusable),
+            });
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Data Box: 001_b2922f741fbba4d7.txt, "Troubleshoot errors" table (SsemUserError* codes with their
+        // details text). Needs RSA >= 2048, soft delete + purge protection, Get/WrapKey/UnwrapKey.
+        private const string DataBoxAccess = "Applied a customer-managed key but the key access has not been granted or has been revoked, or unable to access key vault due to firewall being enabled.";
+
+        public static readonly ServiceErrorTable DataBox = new("Microsoft.DataBox", "001_b2922f741fbba4d7.txt",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            new Dictionary<CmkCheck, Entry>
+            {
+                [CmkCheck.InvalidUri] = new("SsemUserErrorInvalidKeyVaultUrl", "An invalid key vault URI was used."),
+                [CmkCheck.InvalidScheme] = new("SsemUserErrorKeyVaultUrlWithInvalidScheme", "Only HTTPS is supported for passing the key vault URI."),
+                [CmkCheck.InvalidHost] = new("SsemUserErrorKeyVaultUrlInvalidHost", "The key vault URI host is not an allowed host in the geographical region."),
+                [CmkCheck.VaultNotFound] = new("SsemUserErrorKeyVaultDetailsNotFound", "Could not fetch the passkey as the associated key vault for the customer-managed key could not be found."),
+                [CmkCheck.SoftDeleteDisabled] = new("SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled", "Key vault does not have soft delete or purge protection enabled."),
+                [CmkCheck.PurgeProtectionDisabled] = new("SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled", "Key vault does not have soft delete or purge protection enabled."),
+                [CmkCheck.KeyNotFound] = new("SsemUserErrorKeyDetailsNotFound", "Could not fetch the passkey as the customer-managed key could not be found."),
+                [CmkCheck.KeyNotRsa] = new("SsemUserErrorEncryptionKeyTypeNotSupported", "The encryption key type isn't supported for the operation."),
+                [CmkCheck.KeyTooSmall] = new("SsemUserErrorEncryptionKeyTypeNotSupported", "The encryption key type isn't supported for the operation."),
+                [CmkCheck.KeyDisabled] = new("SsemUserErrorEncryptionKeyDisabled", "Could not fetch the passkey as the customer-managed key is disabled."),
+                [CmkCheck.KeyExpired] = new("SsemUserErrorEncryptionKeyExpired", "Could not fetch the passkey as the customer-managed key has expired."),
+                // Not-yet-active keys have no row of their own: Key Vault refuses the wrap, which Data Box reports as a bad request.
+                [CmkCheck.KeyNotActive] = new("SsemUserErrorKeyVaultBadRequestException", DataBoxAccess),
+                [CmkCheck.KeyOperationsMissing] = new("SsemUserErrorKeyVaultBadRequestException", DataBoxAccess),
+                [CmkCheck.SystemIdentityMissing] = new("SsemUserErrorSystemAssignedIdentityAbsent", "Could not fetch the passkey as the customer-managed key could not be found."),
+                [CmkCheck.UserIdentityMissing] = new("SsemUserErrorUserAssignedIdentityAbsent", "Could not fetch the passkey as the customer-managed key could not be found."),
+                [CmkCheck.FirewallBlocked] = new("SsemUserErrorKeyVaultBadRequestException", DataBoxAccess),
+                [CmkCheck.NoAccess] = new("SsemUserErrorKeyVaultBadRequestException", DataBoxAccess),
+            });
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Data Explorer: 002_7bb5e20a75f786ac.txt, "Common customer-managed keys errors". Needs the cluster and
+        // vault in the same region, soft delete + purge protection, RSA (the page says 2048; current clusters take
+        // 2048 and larger, so only smaller keys fail here), Get/WrapKey/UnwrapKey. Key-state problems have no code of
+        // their own and are reported as InvalidKeyVaultProperties.
+        private const string KustoInvalid = "The provided KeyVaultProperties are invalid.";
+
+        public static readonly ServiceErrorTable Kusto = new("Microsoft.Kusto", "002_7bb5e20a75f786ac.txt",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            new Dictionary<CmkCheck, Entry>
+            {
+                [CmkCheck.InvalidUri] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.InvalidScheme] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.InvalidHost] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.VaultNotFound] = new("KeyVaultNotFound", "KeyVault '{vaultUri}' was not found"),
+                [CmkCheck.SoftDeleteDisabled] = new("KeyVaultNotSoftDeleteEnabled", "KeyVault '{vaultUri}' is not Soft-Delete enabled"),
+                [CmkCheck.PurgeProtectionDisabled] = new("KeyVaultNotPurgeProtected", "KeyVault '{vaultUri}' is not Purge Protected"),
+                [CmkCheck.RegionMismatch] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyNotFound] = new("KeyNotFound", "Key '{keyName}' was not found in KeyVault '{vaultUri}'"),
+                [CmkCheck.KeyNotRsa] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyTooSmall] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyDisabled] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyExpired] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyNotActive] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.KeyOperationsMissing] = new("IdentityDoesNotHaveAccessToKeyVault", "Cluster identity does not have access to KeyVault '{vaultUri}'"),
+                [CmkCheck.SystemIdentityMissing] = new("KeyVaultPropertiesOnlyForSystemAssignedResources", "KeyVaultProperties can be provided only for resources with SystemAssigned Identity."),
+                [CmkCheck.UserIdentityMissing] = new("InvalidKeyVaultProperties", KustoInvalid),
+                [CmkCheck.FirewallBlocked] = new("IdentityDoesNotHaveAccessToKeyVault", "Cluster identity does not have access to KeyVault '{vaultUri}'"),
+                [CmkCheck.NoAccess] = new("IdentityDoesNotHaveAccessToKeyVault", "Cluster identity does not have access to KeyVault '{vaultUri}'"),
+            });
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Managed Instance for Apache Cassandra: 003_6865a656ebcf83a5.txt documents the requirements (system-assigned
+        // cluster identity; Get/Wrap/Unwrap; "Make sure that the key vault has purge protection turned on. Datacenter
+        // deployments will fail without it.") but no error codes or messages: all entries are the emulator's wording.
+        public static readonly ServiceErrorTable Cassandra = new("Microsoft.DocumentDB", "003_6865a656ebcf83a5.txt",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("data center", "cluster's system-assigned identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Batch: 004_6a9f3355d7170975.txt documents the requirements (system-assigned identity; soft delete and
+        // purge protection; RSA 2048; Get/Wrap/Unwrap) but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable Batch = new("Microsoft.Batch", "004_6a9f3355d7170975.txt",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("Batch account", "account's managed identity"));
+
+        private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
+        {
+            [CmkCheck.InvalidUri] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' is not a valid Key Vault key URI.", false),
+            [CmkCheck.InvalidScheme] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' must use https.", false),
+            [CmkCheck.InvalidHost] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' does not point to an Azure Key Vault.", false),
+            [CmkCheck.VaultNotFound] = new("KeyVaultNotFound", "The key vault '{vaultUri}' was not found.", false),
+            [CmkCheck.SoftDeleteDisabled] = new("KeyVaultSoftDeleteNotEnabled", "The key vault '{vaultUri}' must have soft delete enabled to encrypt a " + what + ".", false),
+            [CmkCheck.PurgeProtectionDisabled] = new("KeyVaultPurgeProtectionNotEnabled", "The key vault '{vaultUri}' must have purge protection enabled to encrypt a " + what + ".", false),
+            [CmkCheck.KeyNotFound] = new("KeyNotFound", "The key '{keyUri}' was not found.", false),
+            [CmkCheck.KeyNotRsa] = new("InvalidKeyType", "The key '{keyUri}' must be an RSA key.", false),
+            [CmkCheck.KeyTooSmall] = new("InvalidKeySize", "The key '{keyUri}' must be an RSA key of 2048 bits or more.", false),
+            [CmkCheck.KeyDisabled] = new("KeyDisabled", "The key '{keyUri}' is disabled.", false),
+            [CmkCheck.KeyExpired] = new("KeyExpired", "The key '{keyUri}' has expired.", false),
+            [CmkCheck.KeyNotActive] = new("KeyNotActive", "The key '{keyUri}' is not active yet.", false),
+            [CmkCheck.KeyOperationsMissing] = new("KeyOperationNotPermitted", "The key '{keyUri}' does not permit the wrapKey and unwrapKey operations.", false),
+            [CmkCheck.SystemIdentityMissing] = new("IdentityNotFound", "The " + what + " needs a system-assigned managed identity to use a customer-managed key.", false),
+            [CmkCheck.UserIdentityMissing] = new("IdentityNotFound", "The user-assigned identity for the " + what + " was not found.", false),
+            [CmkCheck.FirewallBlocked] = new("KeyVaultAccessForbidden", "The key vault '{vaultUri}' firewall does not allow access from trusted Azure services.", false),
+            [CmkCheck.NoAccess] = new("KeyVaultAccessForbidden", "The " + identity + " does not have Get, WrapKey and UnwrapKey permissions on the key '{keyUri}'.", false),
+        };
+    }
+}

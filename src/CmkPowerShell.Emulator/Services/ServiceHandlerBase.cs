@@ -1,0 +1,121 @@
+using System;
+using System.Linq;
+using System.Text.Json.Nodes;
+
+namespace CmkPowerShell.Emulator
+{
+    /// <summary>How a service answers a write: synchronously, or 201/202 with the async headers its swagger declares.</summary>
+    internal sealed record WriteShape(bool LongRunning, int AcceptedStatus = 202, bool AsyncHeader = false, bool LocationHeader = true)
+    {
+        public static readonly WriteShape Synchronous = new(false);
+    }
+
+    /// <summary>What the service resources share: reads, PATCH merge + identity, CMK check, and sync or LRO completion.</summary>
+    internal abstract class ServiceHandlerBase : IProviderHandler
+    {
+        protected ServiceHandlerBase(EmulatorWorld world, CmkChecker checker, string ns, string topType)
+        {
+            World = world;
+            Checker = checker;
+            Namespace = ns;
+            TopType = topType;
+        }
+
+        protected EmulatorWorld World { get; }
+        protected CmkChecker Checker { get; }
+        protected string Namespace { get; }
+        protected string TopType { get; }
+
+        public ArmResult? Handle(ArmRequest r)
+        {
+            var id = r.Id;
+            if (!string.Equals(id.Namespace, Namespace, StringComparison.OrdinalIgnoreCase) || id.Segments.Count == 0 ||
+                !id.Segments[0].Type.Equals(TopType, StringComparison.OrdinalIgnoreCase))
+                return null;
+            if (id.Segments.Count == 1 && id.EndsWithType && r.IsGet)
+                return ArmResult.List(World.Store.Where((k, o) =>
+                        string.Equals(ArmId.Parse(k).ResourceType, id.FullType, StringComparison.OrdinalIgnoreCase) && ArmId.IsAtOrAbove(id.ItemPath, k))
+                    .Select(Present));
+            return HandleService(r);
+        }
+
+        protected abstract ArmResult? HandleService(ArmRequest r);
+
+        /// <summary>The client view; services override to hide expandable parts.</summary>
+        protected virtual JsonObject Present(JsonObject resource) => resource;
+
+        /// <summary>PATCH semantics: properties/tags/sku merge, identity goes through ARM's identity rules.</summary>
+        protected JsonObject Candidate(JsonObject existing, JsonObject patch)
+        {
+            var candidate = (JsonObject)existing.DeepClone();
+            var body = (JsonObject)patch.DeepClone();
+            var identity = body["identity"];
+            foreach (var readOnly in new[] { "id", "name", "type", "identity", "systemData", "etag" }) body.Remove(readOnly);
+            JsonUtil.MergePatch(candidate, body);
+            if (identity != null) candidate["identity"] = World.ApplyIdentity(existing["identity"] as JsonObject, identity);
+            return candidate;
+        }
+
+        /// <summary>
+        /// Finishes a write: a synchronous service stores the candidate or answers 400 with the failure; a long-running
+        /// one answers 201/202 and lets the operation store it (or fail) after the delay.
+        /// </summary>
+        protected ArmResult Complete(ArmRequest r, JsonObject candidate, CmkFailure? failure, WriteShape shape, Func<JsonNode?>? result = null)
+        {
+            var id = r.Id.ItemPath;
+            Func<JsonNode?> apply = () =>
+            {
+                Prepare(candidate);
+                World.Store.Put(id, candidate);
+                return result != null ? result() : ResourceStore.Present(Present(World.Store.Get(id)!));
+            };
+            if (!shape.LongRunning)
+            {
+                if (r.LroFault is { } fault) throw new ArmException(fault.Status, fault.Code, fault.Message);
+                if (failure != null) throw new ArmException(400, failure.Code, failure.Message);
+                return ArmResult.Ok(apply());
+            }
+            var location = candidate["location"]?.GetValue<string>() ?? ParentLocation(id) ?? "westeurope";
+            var op = World.StartOperation(r, location, failure?.AsError, apply);
+            JsonNode? body = shape.AcceptedStatus == 201 ? ResourceStore.Present(Present(Updating(candidate))) : null;
+            return World.Accepted(op, shape.AcceptedStatus, shape.AsyncHeader, shape.LocationHeader, body);
+        }
+
+        /// <summary>Last touches before a successful write is stored (provisioning state and the like).</summary>
+        protected virtual void Prepare(JsonObject candidate)
+        {
+            if (candidate["properties"] is JsonObject p) p["provisioningState"] = "Succeeded";
+        }
+
+        private static JsonObject Updating(JsonObject candidate)
+        {
+            var copy = (JsonObject)candidate.DeepClone();
+            if (copy["properties"] is JsonObject p) p["provisioningState"] = "Updating";
+            return copy;
+        }
+
+        private string? ParentLocation(string id)
+        {
+            var parent = ArmId.Parent(id);
+            return parent == null ? null : World.Store.Get(parent)?["location"]?.GetValue<string>() ?? World.Store.Get(parent)?["properties"]?["dataCenterLocation"]?.GetValue<string>();
+        }
+
+        /// <summary>The principal of a resource's system-assigned identity, if it has one.</summary>
+        protected static string? SystemPrincipal(JsonObject resource)
+        {
+            var identity = resource["identity"] as JsonObject;
+            var type = JsonUtil.Str(identity, "type") ?? "None";
+            return type.Contains("SystemAssigned", StringComparison.OrdinalIgnoreCase) ? JsonUtil.Str(identity, "principalId") : null;
+        }
+
+        /// <summary>A user-assigned identity named by ARM id, only if the resource carries it.</summary>
+        protected KeyIdentity UserIdentity(JsonObject resource, string uaiId)
+        {
+            var map = JsonUtil.Node(resource, "identity.userAssignedIdentities") as JsonObject;
+            bool attached = map != null && map.Any(kv => string.Equals(ArmId.Normalize(kv.Key), ArmId.Normalize(uaiId), StringComparison.OrdinalIgnoreCase));
+            return new KeyIdentity(attached ? World.UserAssignedPrincipal(uaiId) : null, true);
+        }
+
+        protected static bool Touches(JsonObject body, params string[] paths) => paths.Any(p => JsonUtil.Node(body, p) != null);
+    }
+}
