@@ -1,0 +1,334 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using CmkPowerShell.Emulator;
+using CmkPowerShell.Emulator.Validation;
+using CmkPowerShell.Tests.Emulator;
+
+namespace CmkPowerShell.Tests.Specs
+{
+    /// <summary>The shared emulator fixture, started empty with the shipped specs as its request validator.</summary>
+    public sealed class SpecValidatingEmulator : EmulatorFixture
+    {
+        protected override EmulatorOptions CreateOptions() => new()
+        {
+            Scenario = null,
+            Validator = ShippedSpecs.Catalog,
+            LroDelay = TimeSpan.FromMilliseconds(20),
+            RetryAfter = TimeSpan.Zero,
+        };
+    }
+
+    /// <summary>
+    /// Every x-ms-example of a served operation, sent over HTTPS to the running emulator; its answers (and the
+    /// result of the long-running operation, if any) must validate against that operation's spec.
+    /// </summary>
+    public class EmulatorReplayTests : IClassFixture<SpecValidatingEmulator>
+    {
+        /// <summary>Covered operations the emulator does not serve, and why; their examples are only checked statically.</summary>
+        public static readonly IReadOnlyDictionary<string, string> NotServed = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["GetKey"] = "Key Vault data plane: the module never reads key material; the emulator serves the management plane only",
+            ["GetKeys"] = "Key Vault data plane (see GetKey)",
+            ["GetKeyVersions"] = "Key Vault data plane (see GetKey)",
+            ["wrapKey"] = "Key Vault data plane (see GetKey)",
+            ["unwrapKey"] = "Key Vault data plane (see GetKey)",
+            ["GetKeyRotationPolicy"] = "Key Vault data plane (see GetKey)",
+            ["Resources"] = "Resource Graph is not part of the emulated surface (issue 7)",
+        };
+
+        private readonly SpecValidatingEmulator emulator;
+
+        public EmulatorReplayTests(SpecValidatingEmulator emulator) => this.emulator = emulator;
+
+        public static IEnumerable<object[]> ReplayedExamples() =>
+            ShippedSpecs.ExampleNames().Where(n => !NotServed.ContainsKey(ShippedSpecs.Examples[(string)n[0]].Operation.OperationId));
+
+        private SpecCatalog Catalog => ShippedSpecs.Catalog;
+        private EmulatorServer Server => emulator.Server;
+
+        [Theory]
+        [MemberData(nameof(ReplayedExamples))]
+        public async Task Example_replayed_against_the_emulator_is_answered_per_spec(string example)
+        {
+            var e = ShippedSpecs.Examples[example];
+            var map = SubscriptionMap(e);
+            var path = Map(e.BuildPath(name => PathValue(e, name)), map);
+            var bodyText = e.RequestBody is { } b ? Map(b.ToJsonString(), map) : null;
+            Seed(e, path, bodyText, map);
+            if (e.Operation.OperationId == "OperationsResults_Get") path = await StartKustoOperationAsync();
+
+            var body = bodyText is null ? null : JsonNode.Parse(bodyText);
+            var (status, answer, headers) = await SendAsync(e.Operation.Method, path, e.ApiVersion, body);
+            var what = $"{example}: {e.Operation.Method} {path} -> {(int)status}";
+            ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, (int)status, answer), what + " " + answer?.ToJsonString());
+            Assert.True((int)status < 400, what + " " + answer?.ToJsonString());
+
+            if (e.Operation.IsLongRunning && status is HttpStatusCode.Created or HttpStatusCode.Accepted)
+            {
+                var final = await FollowLongRunningOperationAsync(e.Operation, path, e.ApiVersion, status, answer, headers, what);
+                if (final is { } result && e.Operation.Responses.TryGetValue("200", out var schema) && schema is not null)
+                    ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, 200, result), what + " (final result)");
+            }
+        }
+
+        [Fact]
+        public void Replay_covers_every_served_example()
+        {
+            var replayed = ReplayedExamples().Count();
+            Assert.Equal(ShippedSpecs.Examples.Count - ShippedSpecs.Examples.Values.Count(x => NotServed.ContainsKey(x.Operation.OperationId)), replayed);
+            Assert.True(replayed >= 70, $"only {replayed} examples replayed");
+        }
+
+        [Theory]
+        [InlineData("PATCH", "Microsoft.Kusto/clusters/kusto1", "2023-08-15",
+            """{ "properties": { "keyVaultProperties": { "keyVaultUri": "https://kv1.vault.azure.net/", "keyName": 5 } } }""",
+            "properties.keyVaultProperties.keyName")]
+        [InlineData("PATCH", "Microsoft.NetApp/netAppAccounts/anf1", "2026-01-01",
+            """{ "properties": { "encryption": { "keySource": "Foo" } } }""",
+            "properties.encryption.keySource")]
+        [InlineData("PATCH", "Microsoft.Batch/batchAccounts/batch1", "2024-02-01",
+            """{ "properties": { "encryption": { "keySource": "Microsoft.KeyVault", "keyVaultProperties": { "keyIdentifier": "https://kv1.vault.azure.net/keys/k1" } }, "encryptionV2": {} } }""",
+            "properties.encryptionV2")]
+        [InlineData("PATCH", "Microsoft.DocumentDB/cassandraClusters/c1/dataCenters/dc1", "2025-10-15",
+            """{ "properties": { "managedDiskCustomerKeyUri": 42 } }""",
+            "properties.managedDiskCustomerKeyUri")]
+        [InlineData("PUT", "Microsoft.KeyVault/vaults/kv1/accessPolicies/add", "2026-02-01",
+            """{ "properties": { "accessPolicies": [ { "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47", "objectId": "o1", "permissions": { "keys": [ "wrap" ] } } ] } }""",
+            "properties.accessPolicies[0].permissions.keys[0]")]
+        public async Task Requests_that_break_the_schema_are_rejected_with_400_naming_the_property(
+            string method, string resource, string apiVersion, string body, string property)
+        {
+            var path = $"/subscriptions/{Server.SubscriptionId}/resourceGroups/rg-invalid/providers/{resource}";
+            Server.Store.Put($"/subscriptions/{Server.SubscriptionId}/resourceGroups/rg-invalid", new JsonObject { ["location"] = "westus" });
+            var (status, answer, _) = await SendAsync(method, path, apiVersion, JsonNode.Parse(body));
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains(property, answer?["error"]?["message"]?.GetValue<string>() ?? "");
+        }
+
+        private async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseHeaders Headers)> SendAsync(string method, string path, string? apiVersion, JsonNode? body)
+        {
+            var separator = path.Contains('?') ? "&" : "?";
+            var uri = apiVersion is null ? path : $"{path}{separator}api-version={Uri.EscapeDataString(apiVersion)}";
+            var (response, answer) = await EmulatorFixture.SendAsync(emulator.Client, new HttpMethod(method), uri, body);
+            using (response) return (response.StatusCode, answer, response.Headers);
+        }
+
+        /// <summary>
+        /// Polls the operation as an Azure client would and returns the final result body per final-state-via
+        /// (null when the operation has none).
+        /// </summary>
+        private async Task<JsonNode?> FollowLongRunningOperationAsync(
+            SpecOperation op, string path, string apiVersion, HttpStatusCode status, JsonNode? answer, HttpResponseHeaders headers, string what)
+        {
+            var asyncOperation = headers.TryGetValues("Azure-AsyncOperation", out var a) ? a.First() : null;
+            var location = headers.Location?.ToString() ?? (headers.TryGetValues("Location", out var l) ? l.First() : null);
+            if (asyncOperation is null && location is null)
+            {
+                // ARM's rule for a 201 without operation headers: the resource's provisioningState says when it is done
+                // (what Azure SDK pollers do); a 202 has nothing to poll.
+                var state = answer?["properties"]?["provisioningState"]?.GetValue<string>();
+                Assert.True(status == HttpStatusCode.Created && op.Method is "PUT" or "PATCH" && state is not null,
+                    $"{what}: long-running answer without Azure-AsyncOperation, Location or a provisioningState to poll");
+                if (state is "Succeeded") return answer;
+            }
+
+            if (asyncOperation is not null)
+            {
+                for (var attempt = 0; ; attempt++)
+                {
+                    Assert.True(attempt < 200, what + ": operation never finished");
+                    var (pollStatus, body, _) = await SendAsync("GET", new Uri(asyncOperation).PathAndQuery, null, null);
+                    Assert.Equal(HttpStatusCode.OK, pollStatus);
+                    var state = body?["status"]?.GetValue<string>();
+                    Assert.False(string.IsNullOrEmpty(state), what + ": operation status without 'status'");
+                    if (state is "Succeeded") break;
+                    Assert.True(state is "InProgress" or "Running" or "Accepted" or "Creating" or "Updating" or "Deleting",
+                        $"{what}: operation ended {state}: {body?.ToJsonString()}");
+                    await Task.Delay(20);
+                }
+            }
+
+            var finalState = op.FinalStateVia ?? (op.Method == "POST" ? "location" : "original-uri");
+            var original = $"{path}?api-version={apiVersion}";
+            string? resultUri = finalState switch
+            {
+                "original-uri" => original,
+                "location" => location is null ? null : new Uri(Server.Endpoint, location).PathAndQuery,
+                _ => op.Method is "PUT" or "PATCH" ? original : null,
+            };
+            if (resultUri is null) return null;
+
+            for (var attempt = 0; ; attempt++)
+            {
+                Assert.True(attempt < 200, what + ": result never became available");
+                var (resultStatus, body, _) = await SendAsync("GET", resultUri, null, null);
+                if (resultStatus == HttpStatusCode.Accepted) { await Task.Delay(20); continue; }
+                Assert.True(resultStatus is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{what}: final GET {resultUri} -> {(int)resultStatus} {body?.ToJsonString()}");
+                return body;
+            }
+        }
+
+        // ---- mapping the example's world onto the emulator's ----
+
+        /// <summary>A path parameter's value; a {scope} that is not an ARM path ("scope" in GetRoleDefinitionAtScope) becomes the subscription.</summary>
+        private string? PathValue(SpecExample e, string name)
+        {
+            var value = e.Parameters[name]?.ToString();
+            var isScope = e.Operation.Parameters.Any(p => p.Name == name && p.In == "path" && p.SkipUrlEncoding);
+            if (isScope && value is not null && !value.TrimStart('/').StartsWith("subscriptions/", StringComparison.OrdinalIgnoreCase)
+                && !value.TrimStart('/').StartsWith("providers/", StringComparison.OrdinalIgnoreCase) && !value.Contains('/'))
+                return name == "scope" ? $"subscriptions/{Server.SubscriptionId}" : value;
+            return value;
+        }
+
+        /// <summary>
+        /// An operation result exists only for an operation the emulator really runs: start one (a Kusto cluster
+        /// update) and return the path of its operationResults resource.
+        /// </summary>
+        private async Task<string> StartKustoOperationAsync()
+        {
+            var cluster = $"/subscriptions/{Server.SubscriptionId}/resourceGroups/rg-opresults/providers/Microsoft.Kusto/clusters/kustoopresults";
+            var kusto = ShippedSpecs.Examples.Values.First(x => x.Operation.OperationId == "Clusters_Get" && x.ApiVersion == "2023-08-15");
+            SeedResource(kusto, "/" + string.Join("/", cluster.Trim('/').Split('/').Take(4)), new());
+            SeedResource(kusto, cluster, new());
+            var (status, body, headers) = await SendAsync("PATCH", cluster, "2023-08-15", JsonNode.Parse("""{ "tags": { "replay": "operationResults" } }"""));
+            Assert.True(status == HttpStatusCode.Accepted || status == HttpStatusCode.OK, $"Kusto PATCH -> {(int)status} {body?.ToJsonString()}");
+            var operation = headers.TryGetValues("Azure-AsyncOperation", out var a) ? new Uri(a.First()) : headers.Location;
+            Assert.True(operation is not null, $"Kusto PATCH answered {(int)status} without Azure-AsyncOperation or Location, so there is no operation result to read");
+            var match = Regex.Match(operation!.AbsolutePath, "/locations/(?<location>[^/]+)/(operationResults|operationStatuses|operations)/(?<id>[^/?]+)", RegexOptions.IgnoreCase);
+            Assert.True(match.Success, "Kusto operation URL has no location/operation id: " + operation);
+            return $"/subscriptions/{Server.SubscriptionId}/providers/Microsoft.Kusto/locations/{match.Groups["location"].Value}/operationResults/{match.Groups["id"].Value}";
+        }
+
+        /// <summary>The example's subscription ids, each mapped to the emulator's subscription.</summary>
+        private Dictionary<string, string> SubscriptionMap(SpecExample e)
+        {
+            var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, value) in e.Parameters)
+            {
+                if (value is not JsonValue v || !v.TryGetValue<string>(out var text)) continue;
+                if (name == "subscriptionId") map[text] = Server.SubscriptionId;
+                foreach (Match m in Regex.Matches(text, "subscriptions/([^/]+)", RegexOptions.IgnoreCase))
+                    map[m.Groups[1].Value] = Server.SubscriptionId;
+            }
+            return map;
+        }
+
+        private static string Map(string text, Dictionary<string, string> map) =>
+            map.Aggregate(text, (t, kv) => Regex.Replace(t, Regex.Escape(kv.Key), kv.Value, RegexOptions.IgnoreCase));
+
+        /// <summary>
+        /// Puts into the store what the example presumes exists: the resource group, every parent resource, the
+        /// target itself unless the request creates it, the resources the body refers to (identities, role
+        /// definitions) and the items a list example shows. Bodies come from the spec's own GET examples for that
+        /// resource type (same api-version first), so the store starts from what Azure would hold.
+        /// </summary>
+        private void Seed(SpecExample e, string path, string? body, Dictionary<string, string> map)
+        {
+            var chain = ResourceChain(path).ToList();
+            var creates = e.Operation.Method == "PUT" && chain.Count > 0 && string.Equals(chain[^1], path, StringComparison.OrdinalIgnoreCase);
+            // Examples reuse names ("sampleacct", "TestJobName1"): each starts from its own state, not the previous one's.
+            if (chain.Count > 0) Server.Store.Remove(chain[^1]);
+            if (e.Operation.OperationId == "RoleAssignments_Create" && body is not null) RemoveSameAssignment(path, JsonNode.Parse(body)!);
+            foreach (var id in creates ? chain.Take(chain.Count - 1) : chain) SeedResource(e, id, map);
+
+            if (body is not null)
+                foreach (Match m in Regex.Matches(body, ReferencedIdPattern, RegexOptions.IgnoreCase))
+                    foreach (var id in ResourceChain(m.Value)) SeedResource(e, id, map);
+
+            foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
+                if (item?["id"]?.GetValue<string>() is { } itemId)
+                    foreach (var id in ResourceChain(Map(itemId, map))) SeedResource(e, id, map);
+        }
+
+        /// <summary>
+        /// ARM refuses a second assignment of the same role to the same principal at the same scope (409
+        /// RoleAssignmentExists); a list example seeded earlier may hold exactly that one under another name.
+        /// </summary>
+        private void RemoveSameAssignment(string path, JsonNode body)
+        {
+            var scope = path.Substring(0, path.IndexOf("/providers/Microsoft.Authorization/", StringComparison.OrdinalIgnoreCase)).TrimEnd('/');
+            var principal = body["properties"]?["principalId"]?.GetValue<string>();
+            var role = body["properties"]?["roleDefinitionId"]?.GetValue<string>().Split('/').Last();
+            foreach (var existing in Server.Store.Where((id, json) =>
+                         id.Contains("/providers/Microsoft.Authorization/roleAssignments/", StringComparison.OrdinalIgnoreCase)
+                         && string.Equals((json["properties"]?["scope"]?.GetValue<string>() ?? "").TrimEnd('/'), scope, StringComparison.OrdinalIgnoreCase)
+                         && string.Equals(json["properties"]?["principalId"]?.GetValue<string>(), principal, StringComparison.OrdinalIgnoreCase)
+                         && string.Equals(json["properties"]?["roleDefinitionId"]?.GetValue<string>().Split('/').Last(), role, StringComparison.OrdinalIgnoreCase)))
+                Server.Store.Remove(existing["id"]!.GetValue<string>());
+        }
+
+        // ARM ids inside a request body: user-assigned identities, role definitions, vaults, storage accounts...
+        private const string ReferencedIdPattern = @"/subscriptions/[0-9a-f-]{36}(/resourceGroups/[^/""]+)?/providers/[^/""]+/[^/""]+/[^/""?]+";
+
+        private void SeedResource(SpecExample e, string id, Dictionary<string, string> map)
+        {
+            var segments = id.Trim('/').Split('/');
+            if (segments.Length == 4 && segments[2].Equals("resourceGroups", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!Server.Store.Exists(id)) Server.Store.Put(id, new JsonObject { ["location"] = "westus" });
+                return;
+            }
+            if (Server.Store.Exists(id)) return;
+
+            var keyMatch = Regex.Match(id, "^(?<vault>.*/providers/Microsoft.KeyVault/vaults/[^/]+)/keys/(?<key>[^/]+)(/versions/(?<version>[^/]+))?$", RegexOptions.IgnoreCase);
+            if (keyMatch.Success)
+            {
+                // Keys and versions are made the way the emulator makes them (a version is a key's child).
+                var version = keyMatch.Groups["version"].Success ? keyMatch.Groups["version"].Value : null;
+                Server.Store.AddKeyVersion(keyMatch.Groups["vault"].Value, keyMatch.Groups["key"].Value, new KeyVersionSpec(Version: version));
+                return;
+            }
+            if (id.Contains("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/", StringComparison.OrdinalIgnoreCase))
+            {
+                // No spec is shipped for Microsoft.ManagedIdentity: the identity shape is common-types' UserAssignedIdentity.
+                Server.Store.Put(id, new JsonObject
+                {
+                    ["location"] = "westus",
+                    ["properties"] = new JsonObject { ["principalId"] = Guid.NewGuid().ToString(), ["clientId"] = Guid.NewGuid().ToString(), ["tenantId"] = Server.TenantId },
+                });
+                return;
+            }
+
+            var gets = Catalog.Operations.Where(o => o.Method == "GET" && o.Matches(id))
+                .OrderByDescending(o => o.ApiVersion == e.ApiVersion).ToList();
+            if (gets.Count == 0) return; // not a resource (e.g. ".../accessPolicies/add")
+            // A GET example shows exactly the resource it asks for; otherwise any GET example of the type will do.
+            var samples = (e.Operation.Method == "GET" ? new[] { e } : Array.Empty<SpecExample>())
+                .Concat(gets.SelectMany(o => o.Examples.Values.Select(f => SpecExample.Load(o, f))));
+            var sample = samples.SelectMany(x => x.Responses).FirstOrDefault(r => r.Status == 200 && r.Body is JsonObject o && o["value"] is null)?.Body;
+            var body = sample is null ? new JsonObject { ["location"] = "westus", ["properties"] = new JsonObject() } : JsonNode.Parse(Map(sample.ToJsonString(), map))!.AsObject();
+            body.Remove("id");
+            body.Remove("name");
+            Server.Store.Put(id, body);
+        }
+
+        /// <summary>
+        /// The resource ids along an ARM path: its resource group, then each (type, name) pair after every
+        /// "providers/{namespace}", e.g. .../vaults/kv1 then .../vaults/kv1/keys/k1. A trailing type or action has no id.
+        /// </summary>
+        internal static IEnumerable<string> ResourceChain(string path)
+        {
+            var s = path.Split('?')[0].Trim('/').Split('/');
+            if (s.Length >= 4 && s[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase) && s[2].Equals("resourceGroups", StringComparison.OrdinalIgnoreCase))
+                yield return "/" + string.Join("/", s.Take(4));
+            for (var i = 0; i < s.Length; i++)
+            {
+                if (!s[i].Equals("providers", StringComparison.OrdinalIgnoreCase)) continue;
+                for (var j = i + 3; j < s.Length && !s[j - 1].Equals("providers", StringComparison.OrdinalIgnoreCase); j += 2)
+                {
+                    if (s[j].Equals("providers", StringComparison.OrdinalIgnoreCase)) break;
+                    yield return "/" + string.Join("/", s.Take(j + 1));
+                }
+            }
+        }
+    }
+}
