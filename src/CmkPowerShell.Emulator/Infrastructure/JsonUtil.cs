@@ -59,7 +59,10 @@ namespace CmkPowerShell.Emulator
         public static bool? Bool(JsonNode? node, string path) =>
             Node(node, path) is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
 
+        // Values built in code keep their CLR type (an int keySize from the scenario loader), which TryGetValue<long>
+        // refuses; the JSON text reads the same for parsed and built values.
         public static long? Long(JsonNode? node, string path) =>
-            Node(node, path) is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+            Node(node, path) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
     }
 }
