@@ -16,8 +16,12 @@
     FormatsToProcess     = @('CmkPowerShell.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-AzCmk'
+        'Disable-AzCmkEncryption'
         'Disconnect-AzCmk'
         'Test-AzCmkKeyVault'
+        'Get-AzCmkEncryption'
+        'Grant-AzCmkKeyVaultAccess'
+        'Set-AzCmkEncryption'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
