@@ -17,6 +17,8 @@
     CmdletsToExport      = @(
         'Connect-AzCmk'
         'Disconnect-AzCmk'
+        'Invoke-AzNetAppRenewCredential'
+        'Convert-AzNetAppVolumeEncryption'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
