@@ -16,9 +16,13 @@
     FormatsToProcess     = @('CmkPowerShell.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-AzCmk'
-        'Disconnect-AzCmk'
-        'Invoke-AzNetAppRenewCredential'
         'Convert-AzNetAppVolumeEncryption'
+        'Disable-AzCmkEncryption'
+        'Disconnect-AzCmk'
+        'Get-AzCmkEncryption'
+        'Grant-AzCmkKeyVaultAccess'
+        'Invoke-AzNetAppRenewCredential'
+        'Set-AzCmkEncryption'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

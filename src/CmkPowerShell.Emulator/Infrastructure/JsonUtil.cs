@@ -59,10 +59,14 @@ namespace CmkPowerShell.Emulator
         public static bool? Bool(JsonNode? node, string path) =>
             Node(node, path) is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
 
-        // Values built in code keep their CLR type (an int keySize from the scenario loader), which TryGetValue<long>
-        // refuses; the JSON text reads the same for parsed and built values.
-        public static long? Long(JsonNode? node, string path) =>
-            Node(node, path) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
-            && long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : null;
+        /// <summary>A whole number whether it was built in code as int or long, or parsed from JSON text.</summary>
+        public static long? Long(JsonNode? node, string path)
+        {
+            if (Node(node, path) is not JsonValue v) return null;
+            if (v.TryGetValue<long>(out var l)) return l;
+            if (v.TryGetValue<int>(out var i)) return i;
+            if (v.TryGetValue<double>(out var d)) return (long)d;
+            return null;
+        }
     }
 }
