@@ -13,8 +13,7 @@ BeforeAll {
     $script:RenewType = 'CmkPowerShell.Cmdlets.InvokeAzNetAppRenewCredentialCommand'
     $script:ConvertType = 'CmkPowerShell.Cmdlets.ConvertAzNetAppVolumeEncryptionCommand'
 
-    # The emulator's own view, for "nothing was written" and for setting up an account under CMK without the
-    # Set-AzCmkEncryption cmdlet (this suite is about the NetApp lifecycle, not Set).
+    # The emulator's own view, for "nothing was written" and for reading a volume.
     function Invoke-Emulator([string] $Method, [string] $Path, $Body) {
         $params = @{ Method = $Method; Uri = ($Emulator.Profile.endpoint.TrimEnd('/') + $Path); SkipCertificateCheck = $true
                      Headers = @{ Authorization = "Bearer $($Emulator.Profile.token)" }; ContentType = 'application/json' }
@@ -26,16 +25,6 @@ BeforeAll {
             Where-Object { $_.method -ne 'GET' -and $_.path -like "$Under*" })
     }
     function Clear-Requests { $null = Invoke-Emulator DELETE '/_emulator/requests' }
-    function Enable-DemoCmk {
-        $body = @{ properties = @{ encryption = @{ keySource = 'Microsoft.KeyVault'
-                    keyVaultProperties = @{ keyVaultUri = 'https://kv-good.vault.azure.net/'; keyName = 'cmk'; keyVaultResourceId = $KvGood } } } }
-        $null = Invoke-Emulator PATCH "$($Account)?api-version=2026-01-01" $body
-        $deadline = [DateTime]::UtcNow.AddSeconds(20)
-        while ((Invoke-Emulator GET "$($Account)?api-version=2026-01-01").properties.encryption.keySource -ne 'Microsoft.KeyVault') {
-            if ([DateTime]::UtcNow -gt $deadline) { throw 'The account did not reach Microsoft.KeyVault.' }
-            Start-Sleep -Milliseconds 100
-        }
-    }
 }
 
 Describe 'NetApp Files lifecycle against the emulator' -Skip:(-not $EmulatorAvailable) {
@@ -111,8 +100,25 @@ Describe 'NetApp Files lifecycle against the emulator' -Skip:(-not $EmulatorAvai
             Get-Writes $Account | Should -BeNullOrEmpty
         }
 
+        It 'puts the account under kv-good/cmk with Set-AzCmkEncryption, and Get-AzCmkEncryption shows the private endpoint in use' {
+            $set = Set-AzCmkEncryption -ResourceId $Account -KeyUri 'https://kv-good.vault.azure.net/keys/cmk' -Confirm:$false -PassThru
+            $set.CustomerManaged | Should -BeTrue
+            $set.KeyVersion | Should -Be 'versionless'
+            $status = Get-AzCmkEncryption -ResourceId $Account -WarningVariable warnings
+            $status.Details['keyVaultPrivateEndpoints'] | Should -Be "$Vnet -> $PeKvGood"
+            $status.Details['principalMismatch'] | Should -Be 'False'
+            $warnings | Should -BeNullOrEmpty
+        }
+
+        It 'refuses to move the account to another vault through Set-AzCmkEncryption' {
+            Clear-Requests
+            $err = { Set-AzCmkEncryption -ResourceId $Account -KeyUri 'https://kv-rbac.vault.azure.net/keys/cmk' -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeExactly 'NetAppKeyVaultChangeNeedsChangeKeyVault,CmkPowerShell.Cmdlets.SetAzCmkEncryptionCommand'
+            Get-Writes $Account | Should -BeNullOrEmpty
+        }
+
         It 'needs -VirtualNetworkId with -PrivateEndpointId' {
-            Enable-DemoCmk
             $err = { Convert-AzNetAppVolumeEncryption -ResourceId $Account -PrivateEndpointId $PeKvGood -Confirm:$false -ErrorAction Stop } |
                 Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeExactly "ParameterNotSupportedByService,$ConvertType"
@@ -144,6 +150,14 @@ Describe 'NetApp Files lifecycle against the emulator' -Skip:(-not $EmulatorAvai
             ($post[0].requestBody | ConvertFrom-Json).virtualNetworkId | Should -Be $Vnet
             (Invoke-Emulator GET "$Account/capacityPools/pool1/volumes/vol1?api-version=2026-01-01").properties.encryptionKeySource | Should -Be 'Microsoft.KeyVault'
             ($result | Format-Table | Out-String -Width 200) | Should -Match 'vnet-demo\s+pe-kv-good\s+vol1'
+        }
+
+        It 'then refuses Disable-AzCmkEncryption: a CMK volume cannot change its key source' {
+            Clear-Requests
+            $err = { Disable-AzCmkEncryption -ResourceId $Account -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeExactly 'NetAppEncryptionKeySourceCannotBeChanged,CmkPowerShell.Cmdlets.DisableAzCmkEncryptionCommand'
+            $err.Exception | Should -BeOfType ([CmkPowerShell.Core.Errors.CmkUnsupportedOperationException])
+            Get-Writes $Account | Should -BeNullOrEmpty
         }
 
         It 'has nothing left to move on a second run' {
