@@ -16,11 +16,13 @@
     FormatsToProcess     = @('CmkPowerShell.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-AzCmk'
+        'Convert-AzNetAppVolumeEncryption'
         'Disable-AzCmkEncryption'
         'Disconnect-AzCmk'
         'Test-AzCmkKeyVault'
         'Get-AzCmkEncryption'
         'Grant-AzCmkKeyVaultAccess'
+        'Invoke-AzNetAppRenewCredential'
         'Set-AzCmkEncryption'
     )
     FunctionsToExport    = @()
