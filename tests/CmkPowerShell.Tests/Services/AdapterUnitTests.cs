@@ -91,7 +91,7 @@ namespace CmkPowerShell.Tests.Services
                 """{ "properties": { "encryption": { "keySource": "Microsoft.KeyVault", "keyVaultProperties": { "keyVaultUri": "https://kvx.vault.azure.net/", "keyName": "k" } } } }""")!.AsObject());
             var disable = Assert.Throws<CmkUnsupportedOperationException>(() => new NetAppFilesAdapter().PlanDisable(netApp));
             Assert.Equal(CmkServiceAdapter.DisableNotSupportedId, disable.ErrorId);
-            Assert.Contains("cannot go back", disable.Message);
+            Assert.Contains("going back", disable.Message);
         }
 
         [Fact]
