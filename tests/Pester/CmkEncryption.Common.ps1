@@ -1,0 +1,14 @@
+# Dot-sourced by the Set/Get/Disable/Grant suites: imports the built module, starts a demo emulator for the suite
+# (short long-running operations) and connects to it; names of the demo resources.
+
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+Import-Module (Get-CmkModulePath) -Force
+$script:Emulator = Start-CmkEmulator -ProfilePath (Join-Path $TestDrive 'profile.json') -ExtraArguments @('--lro-delay', '50', '--retry-after', '0')
+$null = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath
+$script:Rg = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-cmk-demo'
+$script:Kusto = "$Rg/providers/Microsoft.Kusto/clusters/kusto-demo"
+$script:Batch = "$Rg/providers/Microsoft.Batch/batchAccounts/batchdemo"
+$script:Cassandra = "$Rg/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo"
+$script:NetApp = "$Rg/providers/Microsoft.NetApp/netAppAccounts/anf-demo"
+function Get-DemoUaiId([string] $Name) { "$Rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/$Name" }
+function Get-DemoKey([string] $Vault, [string] $Key = 'cmk') { "https://$Vault.vault.azure.net/keys/$Key" }

@@ -1,0 +1,45 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:EmulatorAvailable = Test-CmkEmulatorAvailable
+}
+
+Describe 'Get-AzCmkEncryption' -Skip:(-not $EmulatorAvailable) {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'CmkEncryption.Common.ps1')
+        $script:GetType = 'CmkPowerShell.Cmdlets.GetAzCmkEncryptionCommand'
+    }
+    AfterAll {
+        Disconnect-AzCmk -ErrorAction SilentlyContinue
+        Stop-CmkEmulator $Emulator
+    }
+
+    It 'reads every demo service in one shape from the pipeline' {
+        $all = @($NetApp, $Kusto, $Cassandra, $Batch) | ForEach-Object { [pscustomobject]@{ Id = $_ } } | Get-AzCmkEncryption
+        $all.Count | Should -Be 4
+        $all.Service | Should -Be @('NetAppFiles', 'DataExplorer', 'ManagedCassandra', 'Batch')
+        $all.CustomerManaged | Should -Not -Contain $true
+        ($all | Where-Object Service -eq 'Batch').KeySource | Should -Be 'Microsoft.Batch'
+    }
+
+    It 'shows a table with the key and identity columns' {
+        $text = Get-AzCmkEncryption $Batch | Out-String -Width 250
+        $text | Should -Match 'KeySource'
+        $text | Should -Match 'batchdemo'
+    }
+
+    It 'reports a missing resource as ResourceNotFound and goes on' {
+        $missing = "$Rg/providers/Microsoft.Kusto/clusters/nope"
+        $out = @($missing, $Kusto) | ForEach-Object { [pscustomobject]@{ ResourceId = $_ } } |
+            Get-AzCmkEncryption -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.FullyQualifiedErrorId | Should -Be "ResourceNotFound,$GetType"
+        $errs.TargetObject | Should -Be $missing
+        $out.Name | Should -Be 'kusto-demo'
+    }
+
+    It 'rejects a resource type the module does not manage as InvalidResourceId' {
+        $err = { Get-AzCmkEncryption "$Rg/providers/Microsoft.Storage/storageAccounts/sa1" -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "InvalidResourceId,$GetType"
+    }
+}
