@@ -90,7 +90,7 @@ Describe 'Managed Cassandra customer-managed keys' -Skip:(-not $EmulatorAvailabl
         $err = { Disable-AzCmkEncryption $Cassandra -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "CmkDisableNotSupported,$DisableType"
         $err.Exception | Should -BeOfType 'CmkPowerShell.Core.Errors.CmkUnsupportedOperationException'
-        $err.Exception.Message | Should -Match 'seed 003'
+        $err.Exception.Message | Should -Match 'documents a way back'
         Get-EmulatorRequest -Write | Should -BeNullOrEmpty
         (Get-AzCmkEncryption $Cassandra).CustomerManaged | Should -BeTrue
     }

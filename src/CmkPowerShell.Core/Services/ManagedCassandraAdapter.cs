@@ -152,7 +152,7 @@ namespace CmkPowerShell.Core.Services
         }
 
         protected override string? DisableUnsupportedReason =>
-            "neither its customer-managed key documentation (seed 003) nor api-version 2025-10-15 documents a way back to Microsoft-managed keys for a data center's disks or backups; the only documented update sets a new key.";
+            "neither its customer-managed key documentation nor api-version 2025-10-15 documents a way back to Microsoft-managed keys for a data center's disks or backups; the only documented update sets another key.";
 
         /// <summary>One PATCH per data center whose keys change, each carrying both URIs so neither is ever dropped.</summary>
         private static IReadOnlyList<ResourceWrite> DataCenterWrites(CmkResource resource, IEnumerable<JsonObject> dataCenters,

@@ -168,7 +168,7 @@ namespace CmkPowerShell.Tests.Services
             var ex = await Assert.ThrowsAsync<CmkUnsupportedOperationException>(() => Manager.DisableAsync(Cassandra));
 
             Assert.Equal(CmkServiceAdapter.DisableNotSupportedId, ex.ErrorId);
-            Assert.Contains("seed 003", ex.Message);
+            Assert.Contains("documents a way back", ex.Message);
             Assert.Empty(Writes());
             Assert.True((await Manager.GetAsync(Cassandra)).CustomerManaged);
         }
