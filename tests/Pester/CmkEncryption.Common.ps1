@@ -12,3 +12,15 @@ $script:Cassandra = "$Rg/providers/Microsoft.DocumentDB/cassandraClusters/cassan
 $script:NetApp = "$Rg/providers/Microsoft.NetApp/netAppAccounts/anf-demo"
 function Get-DemoUaiId([string] $Name) { "$Rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/$Name" }
 function Get-DemoKey([string] $Vault, [string] $Key = 'cmk') { "https://$Vault.vault.azure.net/keys/$Key" }
+$script:DataBox = "$Rg/providers/Microsoft.DataBox/jobs/databox-demo"
+
+function Clear-EmulatorRequestLog {
+    $null = Invoke-RestMethod -Method Delete -Uri "$($Emulator.Profile.endpoint)_emulator/requests" -SkipCertificateCheck
+}
+
+function Get-EmulatorRequest {
+    <# The ARM requests the emulator answered since the last Clear-EmulatorRequestLog; -Write keeps PUT/PATCH/POST/DELETE only. #>
+    param([string] $PathPrefix = '', [switch] $Write)
+    (Invoke-RestMethod -Uri "$($Emulator.Profile.endpoint)_emulator/requests" -SkipCertificateCheck).value |
+        Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
+}

@@ -75,7 +75,7 @@ Describe 'Set-AzCmkEncryption' -Skip:(-not $EmulatorAvailable) {
     It 'keeps going through one pipeline of several resources with a non-terminating error per failure' {
         $results = @($Cassandra, $Kusto) | ForEach-Object { [pscustomobject]@{ ResourceId = $_ } } |
             Set-AzCmkEncryption -KeyUri (Get-DemoKey kv-good) -UserAssignedIdentityId (Get-DemoUaiId uai-good) -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs.FullyQualifiedErrorId | Should -Be "IdentityTypeNotSupported,$SetType"
+        $errs.FullyQualifiedErrorId | Should -Be "ManagedCassandraUserAssignedIdentityNotSupported,$SetType"
         $results.Name | Should -Be 'kusto-demo'
         $results.IdentityType | Should -Be 'UserAssigned'
     }
