@@ -59,7 +59,14 @@ namespace CmkPowerShell.Emulator
         public static bool? Bool(JsonNode? node, string path) =>
             Node(node, path) is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
 
-        public static long? Long(JsonNode? node, string path) =>
-            Node(node, path) is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+        /// <summary>A whole number whether it was built in code as int or long, or parsed from JSON text.</summary>
+        public static long? Long(JsonNode? node, string path)
+        {
+            if (Node(node, path) is not JsonValue v) return null;
+            if (v.TryGetValue<long>(out var l)) return l;
+            if (v.TryGetValue<int>(out var i)) return i;
+            if (v.TryGetValue<double>(out var d)) return (long)d;
+            return null;
+        }
     }
 }
