@@ -17,6 +17,7 @@
     CmdletsToExport      = @(
         'Connect-AzCmk'
         'Disconnect-AzCmk'
+        'Update-AzCmkKeyVersion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
