@@ -2,6 +2,7 @@ using System;
 using System.Text.Json.Nodes;
 using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.KeyVault;
+using CmkPowerShell.Core.Services;
 
 namespace CmkPowerShell.Core.Requirements
 {
@@ -89,26 +90,35 @@ namespace CmkPowerShell.Core.Requirements
         public string? Location { get; }
         public string? PrincipalId { get; }
         public string? UserAssignedIdentityId { get; }
+        /// <summary>
+        /// The identity the resource is about to use (Set-AzCmkEncryption before its identity write); null = the one the
+        /// resource body shows. A user-assigned identity without a principal id is read.
+        /// </summary>
+        public TargetIdentity? IntendedIdentity { get; private set; }
 
         /// <summary>A resource the engine will read; its type must be one of the five services.</summary>
         public static RequirementTarget FromResourceId(string resourceId)
         {
             var id = ArmScopes.ParseResourceId(resourceId);
-            var target = Targets.CmkServiceTarget.ForResourceType(ArmScopes.TypeOf(id))
-                ?? throw KeyVaultInputErrors.InvalidResourceId(resourceId,
-                    $"{ArmScopes.TypeOf(id)} is not a resource type this module manages (NetApp accounts, Data Box jobs, Kusto clusters, Cassandra clusters, Batch accounts).");
+            var target = CmkServiceAdapter.ForResourceId(resourceId);
             return new RequirementTarget(target.Service, id.ToString(), null, null, null, null);
         }
 
         /// <summary>A resource body already read (its id and type decide the service).</summary>
-        public static RequirementTarget FromResource(JsonObject resource)
+        public static RequirementTarget FromResource(JsonObject resource) => FromResource(resource, null);
+
+        /// <summary>A resource body already read, checked for the identity it is about to use.</summary>
+        public static RequirementTarget FromResource(JsonObject resource, TargetIdentity? intendedIdentity)
         {
             if (resource is null) throw new ArgumentNullException(nameof(resource));
             var rid = resource.Str("id");
             var id = ArmScopes.ParseResourceId(rid);
-            var target = Targets.CmkServiceTarget.ForResourceType(resource.Str("type") ?? ArmScopes.TypeOf(id))
+            var target = CmkServiceAdapter.ForResourceType(resource.Str("type") ?? ArmScopes.TypeOf(id))
                 ?? throw KeyVaultInputErrors.InvalidResourceId(rid, "its type is not one this module manages.");
-            return new RequirementTarget(target.Service, id.ToString(), resource, resource.Str("location"), null, null);
+            return new RequirementTarget(target.Service, id.ToString(), resource, resource.Str("location"), null, null)
+            {
+                IntendedIdentity = intendedIdentity,
+            };
         }
 
         /// <summary>An explicit target: a principal id, or a user-assigned identity id (its principal is read).</summary>

@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.KeyVault;
-using CmkPowerShell.Core.Requirements.Targets;
+using CmkPowerShell.Core.Services;
 
 namespace CmkPowerShell.Core.Requirements
 {
@@ -23,7 +23,7 @@ namespace CmkPowerShell.Core.Requirements
         private readonly AzureCloud _cloud;
         private readonly DateTimeOffset _now;
         private readonly ServiceRequirements _profile;
-        private readonly CmkServiceTarget? _serviceTarget;
+        private readonly CmkServiceAdapter? _serviceTarget;
 
         private KeyIdentifier _key = null!;
         private KeyVaultResource? _vault;
@@ -45,7 +45,7 @@ namespace CmkPowerShell.Core.Requirements
             _ct = cancellationToken;
             _cloud = request.Cloud ?? engine.Reader.Azure.Cloud;
             _now = (request.Clock ?? (() => DateTimeOffset.UtcNow))();
-            _serviceTarget = request.Target == null ? null : CmkServiceTarget.For(request.Target.Service);
+            _serviceTarget = request.Target == null ? null : CmkServiceAdapter.For(request.Target.Service);
             _profile = _serviceTarget?.Requirements ?? ServiceProfiles.Generic;
         }
 
@@ -124,7 +124,7 @@ namespace CmkPowerShell.Core.Requirements
                     if (_resource == null) { _targetMissing = problem ?? $"Resource {target.ResourceId} was not found."; return; }
                 }
                 _location = _resource.Str("location");
-                _identity = _serviceTarget.ReadIdentity(_resource);
+                _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
             }
             else
             {
@@ -581,15 +581,7 @@ namespace CmkPowerShell.Core.Requirements
             const string id = CheckIds.IdentityAccess;
             try
             {
-                var assignments = await Reader.GetRoleAssignmentsAsync(vault.Id, principal, _ct).ConfigureAwait(false);
-                var keyScope = vault.Id + "/keys/" + _key.Name;
-                var definitionIds = assignments.Where(a => a.RoleDefinitionId != null && ArmScopes.AppliesTo(a.Scope, keyScope))
-                    .Select(a => a.RoleDefinitionId!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-                var definitions = new Dictionary<string, RoleDefinition?>(StringComparer.OrdinalIgnoreCase);
-                foreach (var definitionId in definitionIds)
-                    definitions[definitionId] = await Reader.GetRoleDefinitionAsync(definitionId, _ct).ConfigureAwait(false);
-                return KeyVaultAccessEvaluator.EvaluateRbac(keyScope, principal, assignments,
-                    d => definitions.TryGetValue(d, out var def) ? def : null, _profile.Access);
+                return await KeyVaultAccessGranter.EvaluateAsync(Reader, vault, _key.Name, principal, _profile.Access, _ct).ConfigureAwait(false);
             }
             catch (CmkException ex) when (KeyVaultReader.IsAuthorizationFailure(ex))
             {

@@ -21,7 +21,13 @@ namespace CmkPowerShell.Emulator
             var existing = World.Require(r.Id);
             var candidate = Candidate(existing, r.BodyObject);
             CmkFailure? failure = null;
-            if (Touches(r.BodyObject, "properties.keyVaultProperties", "identity") && JsonUtil.Node(candidate, "properties.keyVaultProperties") is JsonObject kv)
+            if (JsonUtil.Node(candidate, "properties.keyVaultProperties") is JsonObject emptied
+                && string.IsNullOrEmpty(JsonUtil.Str(emptied, "keyVaultUri")) && string.IsNullOrEmpty(JsonUtil.Str(emptied, "keyName")))
+            {
+                // Emptied key vault properties take the cluster back to Microsoft-managed keys (issue 5).
+                ((JsonObject)candidate["properties"]!).Remove("keyVaultProperties");
+            }
+            else if (Touches(r.BodyObject, "properties.keyVaultProperties", "identity") && JsonUtil.Node(candidate, "properties.keyVaultProperties") is JsonObject kv)
             {
                 var key = new KeyReference(JsonUtil.Str(kv, "keyVaultUri") ?? "", JsonUtil.Str(kv, "keyName"), NullIfEmpty(JsonUtil.Str(kv, "keyVersion")));
                 var uai = NullIfEmpty(JsonUtil.Str(kv, "userIdentity"));

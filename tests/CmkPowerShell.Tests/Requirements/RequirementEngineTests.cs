@@ -298,21 +298,21 @@ namespace CmkPowerShell.Tests.Requirements
         [Fact]
         public void Service_profiles_encode_the_documented_rules()
         {
-            Assert.Equal(new[] { "get", "encrypt", "decrypt" }, ServiceProfiles.NetAppFiles.Access.KeyPermissions);
-            Assert.All(new[] { ServiceProfiles.DataBox, ServiceProfiles.DataExplorer, ServiceProfiles.ManagedCassandra, ServiceProfiles.Batch },
+            Assert.Equal(new[] { "get", "encrypt", "decrypt" }, ServiceProfiles.For(CmkService.NetAppFiles).Access.KeyPermissions);
+            Assert.All(new[] { ServiceProfiles.For(CmkService.DataBox), ServiceProfiles.For(CmkService.DataExplorer), ServiceProfiles.For(CmkService.ManagedCassandra), ServiceProfiles.For(CmkService.Batch) },
                 p => Assert.Equal(new[] { "get", "wrapKey", "unwrapKey" }, p.Access.KeyPermissions));
-            Assert.Equal(new[] { CmkIdentityType.SystemAssigned }, ServiceProfiles.ManagedCassandra.SupportedIdentityTypes);
-            Assert.Equal(new[] { CmkIdentityType.SystemAssigned }, ServiceProfiles.Batch.SupportedIdentityTypes);
-            Assert.True(ServiceProfiles.DataExplorer.IsKeySizeAllowed(3072));
-            Assert.False(ServiceProfiles.DataExplorer.IsKeySizeAllowed(8192));
-            Assert.True(ServiceProfiles.DataBox.IsKeySizeAllowed(8192));
-            Assert.False(ServiceProfiles.DataBox.IsKeySizeAllowed(1024));
-            Assert.Equal(FirewallRule.FailWithUserAssignedIdentity, ServiceProfiles.DataBox.Firewall);
-            Assert.True(ServiceProfiles.NetAppFiles.PrivateEndpointRequired && ServiceProfiles.NetAppFiles.SameRegionRequired);
-            Assert.True(ServiceProfiles.DataExplorer.SameRegionRequired);
+            Assert.Equal(new[] { CmkIdentityType.SystemAssigned }, ServiceProfiles.For(CmkService.ManagedCassandra).SupportedIdentityTypes);
+            Assert.Equal(new[] { CmkIdentityType.SystemAssigned }, ServiceProfiles.For(CmkService.Batch).SupportedIdentityTypes);
+            Assert.True(ServiceProfiles.For(CmkService.DataExplorer).IsKeySizeAllowed(3072));
+            Assert.False(ServiceProfiles.For(CmkService.DataExplorer).IsKeySizeAllowed(8192));
+            Assert.True(ServiceProfiles.For(CmkService.DataBox).IsKeySizeAllowed(8192));
+            Assert.False(ServiceProfiles.For(CmkService.DataBox).IsKeySizeAllowed(1024));
+            Assert.Equal(FirewallRule.FailWithUserAssignedIdentity, ServiceProfiles.For(CmkService.DataBox).Firewall);
+            Assert.True(ServiceProfiles.For(CmkService.NetAppFiles).PrivateEndpointRequired && ServiceProfiles.For(CmkService.NetAppFiles).SameRegionRequired);
+            Assert.True(ServiceProfiles.For(CmkService.DataExplorer).SameRegionRequired);
             Assert.All(ServiceProfiles.All, p => Assert.NotEmpty(p.Sources));
-            foreach (var target in Core.Requirements.Targets.CmkServiceTarget.All)
-                Assert.Same(target, Core.Requirements.Targets.CmkServiceTarget.ForResourceType(target.ResourceType.ToUpperInvariant()));
+            foreach (var target in Core.Services.CmkServiceAdapter.All)
+                Assert.Same(target, Core.Services.CmkServiceAdapter.ForResourceType(target.ResourceType.ToUpperInvariant()));
         }
 
         private sealed class RecordingHost : ICmkHost

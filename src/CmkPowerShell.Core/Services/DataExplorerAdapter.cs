@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+using System.Text.Json.Nodes;
+using CmkPowerShell.Core.KeyVault;
+using CmkPowerShell.Core.Requirements;
+
+namespace CmkPowerShell.Core.Services
+{
+    /// <summary>
+    /// Azure Data Explorer (Kusto) clusters, api-version 2023-08-15: properties.keyVaultProperties {keyVaultUri, keyName,
+    /// keyVersion, userIdentity}. An empty userIdentity means the system-assigned identity; an empty keyVersion means the
+    /// cluster always uses the key's current version.
+    /// </summary>
+    public sealed class DataExplorerAdapter : CmkServiceAdapter
+    {
+        public override CmkService Service => CmkService.DataExplorer;
+        public override string ResourceType => "Microsoft.Kusto/clusters";
+
+        public override ServiceRequirements Requirements { get; } = new ServiceRequirements
+        {
+            Service = CmkService.DataExplorer,
+            DisplayName = "Azure Data Explorer",
+            AllowedKeySizes = new[] { 2048, 3072, 4096 },
+            SameRegionRequired = true,
+            Sources = new[] { RequirementSources.DataExplorer, RequirementSources.DataExplorerCurrentDocs, RequirementSources.KustoSpec },
+            Notes = new[]
+            {
+                "Cluster and key vault must be in the same region; soft delete and purge protection (seed 002).",
+                "Seed 002 (2020) says 'Only RSA keys and key size 2048'; the current page allows RSA and RSA-HSM of 2048, 3072 and 4096, which is encoded.",
+                "Seed 002 says system-assigned only (KeyVaultPropertiesOnlyForSystemAssignedResources); spec 2023-08-15 has keyVaultProperties.userIdentity and the current page allows both: both are accepted.",
+            },
+        };
+
+        /// <summary>Kusto has no key-source field; these name the two states the way the other services do.</summary>
+        public const string CustomerKeySource = "Microsoft.KeyVault";
+        public const string ServiceKeySource = "Microsoft.Kusto";
+
+        public const string VersionlessNote =
+            "keyVersion is empty: Data Explorer always uses the key's current version, so a new key version is picked up without an update (auto-rotation).";
+
+        public override TargetIdentity ReadIdentity(JsonObject resource)
+            => FromManagedIdentity(resource, resource.Str("properties", "keyVaultProperties", "userIdentity"));
+
+        public override CmkEncryptionState ReadState(CmkResource resource)
+        {
+            var kv = resource.Json.At("properties", "keyVaultProperties");
+            var vaultUri = kv.Str("keyVaultUri");
+            var keyName = kv.Str("keyName");
+            var status = resource.Json.Str("properties", "state");
+            if (vaultUri == null || keyName == null)
+                return CmkEncryptionState.MicrosoftManaged(ServiceKeySource) with { ServiceStatus = status };
+            var version = kv.Str("keyVersion");
+            var state = new CmkEncryptionState
+            {
+                CustomerManaged = true,
+                KeySource = CustomerKeySource,
+                KeyVaultUri = vaultUri,
+                KeyName = keyName,
+                KeyVersion = version,
+                KeyUri = vaultUri.TrimEnd('/') + "/keys/" + keyName + (version == null ? "" : "/" + version),
+                ServiceStatus = status,
+                Notes = version == null ? new[] { VersionlessNote } : new string[0],
+            };
+            return WithIdentity(state, ReadIdentity(resource.Json));
+        }
+
+        protected override IReadOnlyList<ResourceWrite> BuildEnableWrites(CmkResource resource, CmkEnableRequest request)
+        {
+            var key = request.Key;
+            var properties = new JsonObject
+            {
+                // The vault URI with its trailing slash, as Kusto stores and returns it.
+                ["keyVaultUri"] = key.VaultUri,
+                ["keyName"] = key.Name,
+                // Empty rather than absent: PATCH merges, so an absent keyVersion would keep a previously pinned one.
+                ["keyVersion"] = key.Version ?? "",
+            };
+            var userIdentity = request.Identity.Type == CmkIdentityType.UserAssigned ? request.Identity.UserAssignedIdentityId : null;
+            // Empty clears a user identity set before; left out when there is none, to keep the body minimal.
+            if (userIdentity != null || resource.Json.Str("properties", "keyVaultProperties", "userIdentity") != null)
+                properties["userIdentity"] = userIdentity ?? "";
+            var body = new JsonObject { ["properties"] = new JsonObject { ["keyVaultProperties"] = properties } };
+            var what = $"use key {key.Uri}" + (key.IsVersioned ? "" : " (versionless: always the current version)")
+                + (userIdentity != null ? $" through user-assigned identity {userIdentity}" : " through the system-assigned identity");
+            return new[] { ResourceWrite.Patch(resource.Id, body, what) };
+        }
+
+        protected override string? DisableUnsupportedReason => null;
+
+        /// <summary>Back to Microsoft-managed keys: every key vault property emptied (PATCH merges, so null would not clear).</summary>
+        protected override IReadOnlyList<ResourceWrite> BuildDisableWrites(CmkResource resource)
+        {
+            var empty = new JsonObject { ["keyVaultUri"] = "", ["keyName"] = "", ["keyVersion"] = "", ["userIdentity"] = "" };
+            var body = new JsonObject { ["properties"] = new JsonObject { ["keyVaultProperties"] = empty } };
+            return new[] { ResourceWrite.Patch(resource.Id, body, "empty keyVaultProperties: back to Microsoft-managed keys") };
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security;
+using System.Threading.Tasks;
+using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Services;
+using CmkPowerShell.Emulator;
+using CmkPowerShell.Tests.Emulator;
+using CmkPowerShell.Tests.Specs;
+using CmkPowerShell.Tests.TestSupport;
+
+namespace CmkPowerShell.Tests.Services
+{
+    /// <summary>The demo scenario with every request body validated against the pinned specs (a violation answers 400).</summary>
+    public sealed class SpecCheckedDemoEmulator : EmulatorFixture
+    {
+        protected override EmulatorOptions CreateOptions() => new()
+        {
+            Scenario = "demo",
+            Validator = ShippedSpecs.Catalog,
+            LroDelay = TimeSpan.FromMilliseconds(50),
+            RetryAfter = TimeSpan.Zero,
+        };
+    }
+
+    /// <summary>
+    /// A fresh demo emulator per test (the tests change the demo resources), an admin session over the real transport,
+    /// a recording host and the manager under test; plus the request-log questions the tests ask.
+    /// </summary>
+    public abstract class ServiceEmulatorTest : IAsyncLifetime
+    {
+        protected SpecCheckedDemoEmulator Emulator { get; } = new();
+        protected CmkSession Session { get; private set; } = null!;
+        protected RecordingHost Host { get; } = new();
+        protected CmkEncryptionManager Manager { get; private set; } = null!;
+
+        protected string Rg => Emulator.RgPath;
+        protected string Kusto => $"{Rg}/providers/Microsoft.Kusto/clusters/kusto-demo";
+        protected string Batch => $"{Rg}/providers/Microsoft.Batch/batchAccounts/batchdemo";
+        protected string NetApp => $"{Rg}/providers/Microsoft.NetApp/netAppAccounts/anf-demo";
+        protected string Cassandra => $"{Rg}/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
+        protected string DataBox => $"{Rg}/providers/Microsoft.DataBox/jobs/databox-demo";
+        protected string Uai(string name) => $"{Rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}";
+        protected static string Key(string vault, string key = "cmk") => $"https://{vault}.vault.azure.net/keys/{key}";
+
+        public async Task InitializeAsync()
+        {
+            await Emulator.InitializeAsync();
+            var token = new SecureString();
+            foreach (var c in Emulator.Server.AdminToken) token.AppendChar(c);
+            token.MakeReadOnly();
+            Session = await CmkSession.ConnectAsync(new CmkConnectionOptions
+            {
+                ResourceManagerEndpoint = Emulator.Server.Endpoint,
+                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
+                TenantId = Emulator.Server.TenantId,
+                SubscriptionId = Emulator.Server.SubscriptionId,
+                CredentialKind = CmkCredentialKind.AccessToken,
+                AccessToken = token,
+            }, Host);
+            Manager = new CmkEncryptionManager(Session, Host, new CmkGrantOptions { VisibilityAttempts = 3, VisibilityInterval = TimeSpan.FromMilliseconds(20) });
+            Emulator.Server.Log.Clear();
+            Host.Clear();
+        }
+
+        public async Task DisposeAsync()
+        {
+            Host.Dispose();
+            await Emulator.DisposeAsync();
+        }
+
+        protected IReadOnlyList<LoggedRequest> Log => Emulator.Server.Log.Entries;
+
+        /// <summary>PUT, PATCH, POST or DELETE requests whose path starts with <paramref name="pathPrefix"/> (any when null).</summary>
+        protected IReadOnlyList<LoggedRequest> Writes(string? pathPrefix = null)
+            => Log.Where(e => e.Method != "GET" && e.Method != "HEAD"
+                              && (pathPrefix == null || e.Path.StartsWith(pathPrefix, StringComparison.OrdinalIgnoreCase))).ToList();
+
+        /// <summary>Every ARM request the emulator refused as malformed (schema validation answers 400 before the provider).</summary>
+        protected void AssertNoRejectedRequests()
+        {
+            var rejected = Log.Where(e => e.Status == 400).Select(e => $"{e.Method} {e.Path} {e.RequestBody}").ToList();
+            Assert.True(rejected.Count == 0, "Rejected: " + string.Join("\n", rejected));
+        }
+    }
+}
