@@ -16,7 +16,11 @@
     FormatsToProcess     = @('CmkPowerShell.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-AzCmk'
+        'Disable-AzCmkEncryption'
         'Disconnect-AzCmk'
+        'Get-AzCmkEncryption'
+        'Grant-AzCmkKeyVaultAccess'
+        'Set-AzCmkEncryption'
         'Update-AzCmkKeyVersion'
     )
     FunctionsToExport    = @()

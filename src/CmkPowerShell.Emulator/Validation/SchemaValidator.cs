@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace CmkPowerShell.Emulator.Validation
 {
     /// <summary>Whether a body is sent to Azure or received from it: the two differ on read-only properties.</summary>
-    public enum BodyDirection
+    internal enum BodyDirection
     {
         /// <summary>Read-only properties are tolerated and not checked (Azure ignores them) and never required.</summary>
         Request,

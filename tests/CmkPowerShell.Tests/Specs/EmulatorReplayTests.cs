@@ -11,6 +11,7 @@ using System.Threading.Tasks;
 using CmkPowerShell.Emulator;
 using CmkPowerShell.Emulator.Validation;
 using CmkPowerShell.Tests.Emulator;
+using Xunit.Abstractions;
 
 namespace CmkPowerShell.Tests.Specs
 {
@@ -45,8 +46,13 @@ namespace CmkPowerShell.Tests.Specs
         };
 
         private readonly SpecValidatingEmulator emulator;
+        private readonly ITestOutputHelper output;
 
-        public EmulatorReplayTests(SpecValidatingEmulator emulator) => this.emulator = emulator;
+        public EmulatorReplayTests(SpecValidatingEmulator emulator, ITestOutputHelper output)
+        {
+            this.emulator = emulator;
+            this.output = output;
+        }
 
         public static IEnumerable<object[]> ReplayedExamples() =>
             ShippedSpecs.ExampleNames().Where(n => !NotServed.ContainsKey(ShippedSpecs.Examples[(string)n[0]].Operation.OperationId));
@@ -68,14 +74,22 @@ namespace CmkPowerShell.Tests.Specs
             var body = bodyText is null ? null : JsonNode.Parse(bodyText);
             var (status, answer, headers) = await SendAsync(e.Operation.Method, path, e.ApiVersion, body);
             var what = $"{example}: {e.Operation.Method} {path} -> {(int)status}";
-            ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, (int)status, answer), what + " " + answer?.ToJsonString());
+            SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, (int)status, answer), what + " " + answer?.ToJsonString());
             Assert.True((int)status < 400, what + " " + answer?.ToJsonString());
 
             if (e.Operation.IsLongRunning && status is HttpStatusCode.Created or HttpStatusCode.Accepted)
             {
-                var final = await FollowLongRunningOperationAsync(e.Operation, path, e.ApiVersion, status, answer, headers, what);
-                if (final is { } result && e.Operation.Responses.TryGetValue("200", out var schema) && schema is not null)
-                    ExampleConformanceTests.AssertNoViolations(Catalog.ValidateResponse(e.Operation, 200, result), what + " (final result)");
+                var outcome = await FollowLongRunningOperationAsync(e.Operation, path, e.ApiVersion, status, answer, headers, what);
+                if (outcome.Error is { } error)
+                {
+                    // The example's key vault, key or identity is a placeholder, so the emulated service may fail the
+                    // operation with the error its documentation lists, as Azure would: that answer must fit the spec too.
+                    output.WriteLine($"{example}: operation failed as documented: {error.ToJsonString()}");
+                    SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, 400, error), what + " (operation error)");
+                    Assert.False(string.IsNullOrEmpty(error["error"]?["code"]?.GetValue<string>()), what + ": failed operation without an error code");
+                }
+                else if (outcome.Result is { } result && e.Operation.Responses.TryGetValue("200", out var schema) && schema is not null)
+                    SpecAssert.NoViolations(Catalog.ValidateResponse(e.Operation, 200, result), what + " (final result)");
             }
         }
 
@@ -122,10 +136,10 @@ namespace CmkPowerShell.Tests.Specs
         }
 
         /// <summary>
-        /// Polls the operation as an Azure client would and returns the final result body per final-state-via
-        /// (null when the operation has none).
+        /// Polls the operation as an Azure client would. Result is the final resource per final-state-via (null when
+        /// the operation has none); Error is the {"error": ...} body of an operation that ended Failed.
         /// </summary>
-        private async Task<JsonNode?> FollowLongRunningOperationAsync(
+        private async Task<(JsonNode? Result, JsonObject? Error)> FollowLongRunningOperationAsync(
             SpecOperation op, string path, string apiVersion, HttpStatusCode status, JsonNode? answer, HttpResponseHeaders headers, string what)
         {
             var asyncOperation = headers.TryGetValues("Azure-AsyncOperation", out var a) ? a.First() : null;
@@ -137,7 +151,7 @@ namespace CmkPowerShell.Tests.Specs
                 var state = answer?["properties"]?["provisioningState"]?.GetValue<string>();
                 Assert.True(status == HttpStatusCode.Created && op.Method is "PUT" or "PATCH" && state is not null,
                     $"{what}: long-running answer without Azure-AsyncOperation, Location or a provisioningState to poll");
-                if (state is "Succeeded") return answer;
+                if (state is "Succeeded") return (answer, null);
             }
 
             if (asyncOperation is not null)
@@ -150,8 +164,9 @@ namespace CmkPowerShell.Tests.Specs
                     var state = body?["status"]?.GetValue<string>();
                     Assert.False(string.IsNullOrEmpty(state), what + ": operation status without 'status'");
                     if (state is "Succeeded") break;
+                    if (state is "Failed" or "Canceled") return (null, new JsonObject { ["error"] = body!["error"]?.DeepClone() });
                     Assert.True(state is "InProgress" or "Running" or "Accepted" or "Creating" or "Updating" or "Deleting",
-                        $"{what}: operation ended {state}: {body?.ToJsonString()}");
+                        $"{what}: operation status '{state}': {body?.ToJsonString()}");
                     await Task.Delay(20);
                 }
             }
@@ -164,15 +179,17 @@ namespace CmkPowerShell.Tests.Specs
                 "location" => location is null ? null : new Uri(Server.Endpoint, location).PathAndQuery,
                 _ => op.Method is "PUT" or "PATCH" ? original : null,
             };
-            if (resultUri is null) return null;
+            if (resultUri is null) return (null, null);
 
             for (var attempt = 0; ; attempt++)
             {
                 Assert.True(attempt < 200, what + ": result never became available");
                 var (resultStatus, body, _) = await SendAsync("GET", resultUri, null, null);
                 if (resultStatus == HttpStatusCode.Accepted) { await Task.Delay(20); continue; }
+                // A Location-style operation reports its failure as the error answer of the Location URL.
+                if ((int)resultStatus >= 400 && body is JsonObject error && error["error"] is not null) return (null, error);
                 Assert.True(resultStatus is HttpStatusCode.OK or HttpStatusCode.NoContent, $"{what}: final GET {resultUri} -> {(int)resultStatus} {body?.ToJsonString()}");
-                return body;
+                return (body, null);
             }
         }
 
@@ -240,9 +257,15 @@ namespace CmkPowerShell.Tests.Specs
             if (e.Operation.OperationId == "RoleAssignments_Create" && body is not null) RemoveSameAssignment(path, JsonNode.Parse(body)!);
             foreach (var id in creates ? chain.Take(chain.Count - 1) : chain) SeedResource(e, id, map);
 
+            if (Preconditions.TryGetValue(e.Operation.OperationId, out var precondition) && chain.Count > 0)
+                Server.Store.Update(chain[^1], precondition);
+
             if (body is not null)
+            {
                 foreach (Match m in Regex.Matches(body, ReferencedIdPattern, RegexOptions.IgnoreCase))
                     foreach (var id in ResourceChain(m.Value)) SeedResource(e, id, map);
+                PlaceEndpointsInTheirNetworks(JsonNode.Parse(body));
+            }
 
             foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
                 if (item?["id"]?.GetValue<string>() is { } itemId)
@@ -264,6 +287,54 @@ namespace CmkPowerShell.Tests.Specs
                          && string.Equals(json["properties"]?["principalId"]?.GetValue<string>(), principal, StringComparison.OrdinalIgnoreCase)
                          && string.Equals(json["properties"]?["roleDefinitionId"]?.GetValue<string>().Split('/').Last(), role, StringComparison.OrdinalIgnoreCase)))
                 Server.Store.Remove(existing["id"]!.GetValue<string>());
+        }
+
+        /// <summary>
+        /// State an example presumes but no example shows: NetApp's key vault operations act on an account that
+        /// already uses customer-managed keys, while the spec's account examples all use Microsoft.NetApp keys.
+        /// </summary>
+        private static readonly IReadOnlyDictionary<string, Action<JsonObject>> Preconditions = new Dictionary<string, Action<JsonObject>>
+        {
+            ["Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
+            ["Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
+            ["Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
+        };
+
+        private static void UsesCustomerManagedKey(JsonObject account)
+        {
+            account["identity"] = new JsonObject { ["type"] = "SystemAssigned" };
+            var properties = account["properties"] as JsonObject ?? new JsonObject();
+            properties["encryption"] = new JsonObject
+            {
+                ["keySource"] = "Microsoft.KeyVault",
+                ["keyVaultProperties"] = new JsonObject { ["keyVaultUri"] = "https://kv-replay.vault.azure.net/", ["keyName"] = "replay-key" },
+            };
+            account["properties"] = properties;
+        }
+
+        /// <summary>
+        /// A NetApp body names a private endpoint together with its virtual network ({virtualNetworkId,
+        /// privateEndpointId}); the example presumes the endpoint sits in that network, which the seeded
+        /// PrivateEndpointGet sample does not.
+        /// </summary>
+        private void PlaceEndpointsInTheirNetworks(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if (o["virtualNetworkId"]?.GetValue<string>() is { } vnet && o["privateEndpointId"]?.GetValue<string>() is { } pe && Server.Store.Exists(pe))
+                        Server.Store.Update(pe, endpoint =>
+                        {
+                            var properties = endpoint["properties"] as JsonObject ?? new JsonObject();
+                            properties["subnet"] = new JsonObject { ["id"] = vnet + "/subnets/default" };
+                            endpoint["properties"] = properties;
+                        });
+                    foreach (var (_, child) in o) PlaceEndpointsInTheirNetworks(child);
+                    break;
+                case JsonArray a:
+                    foreach (var child in a) PlaceEndpointsInTheirNetworks(child);
+                    break;
+            }
         }
 
         // ARM ids inside a request body: user-assigned identities, role definitions, vaults, storage accounts...

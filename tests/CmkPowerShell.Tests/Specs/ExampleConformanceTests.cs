@@ -31,8 +31,8 @@ namespace CmkPowerShell.Tests.Specs
 
             if (e.Operation.Body is { Schema: not null } body && e.RequestBody is null)
                 Assert.False(body.Required, $"{example}: the example has no '{body.Name}' body although the operation requires one");
-            AssertNoViolations(ShippedSpecs.Catalog.Validate(e.Operation.Method, e.Path, e.ApiVersion, e.RequestBody), example + " request");
-            AssertNoViolations(ShippedSpecs.Catalog.ValidateRequest(e.Operation, e.RequestBody), example + " request");
+            SpecAssert.NoViolations(ShippedSpecs.Catalog.Validate(e.Operation.Method, e.Path, e.ApiVersion, e.RequestBody), example + " request");
+            SpecAssert.NoViolations(ShippedSpecs.Catalog.ValidateRequest(e.Operation, e.RequestBody), example + " request");
         }
 
         [Theory]
@@ -42,7 +42,7 @@ namespace CmkPowerShell.Tests.Specs
             var e = ShippedSpecs.Examples[example];
             Assert.NotEmpty(e.Responses);
             foreach (var response in e.Responses)
-                AssertNoViolations(ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, response.Body), $"{example} response {response.Status}");
+                SpecAssert.NoViolations(ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, response.Body), $"{example} response {response.Status}");
         }
 
         [Theory]
@@ -90,8 +90,5 @@ namespace CmkPowerShell.Tests.Specs
                 .ToList();
             Assert.Empty(orphans);
         }
-
-        internal static void AssertNoViolations(System.Collections.Generic.IReadOnlyList<SpecViolation> violations, string what) =>
-            Assert.True(violations.Count == 0, $"{what}:\n  " + string.Join("\n  ", violations.Select(v => $"{v.Path}: {v.Message}")));
     }
 }

@@ -14,12 +14,6 @@ namespace CmkPowerShell.Tests.Specs
 
         private static SpecCatalog Catalog => ShippedSpecs.Catalog;
 
-        private static SpecViolation Single(System.Collections.Generic.IReadOnlyList<SpecViolation> violations, string path)
-        {
-            Assert.True(violations.Count == 1, "expected one violation, got: " + string.Join("; ", violations));
-            Assert.Equal(path, violations[0].Path);
-            return violations[0];
-        }
 
         [Fact]
         public void Kusto_cluster_update_with_a_numeric_key_name_names_the_property()
@@ -28,7 +22,7 @@ namespace CmkPowerShell.Tests.Specs
             { "identity": { "type": "SystemAssigned" },
               "properties": { "keyVaultProperties": { "keyVaultUri": "https://kv1.vault.azure.net/", "keyName": 5, "keyVersion": "" } } }
             """);
-            var violation = Single(Catalog.Validate("PATCH", Kusto, "2023-08-15", body), "properties.keyVaultProperties.keyName");
+            var violation = SpecAssert.Single(Catalog.Validate("PATCH", Kusto, "2023-08-15", body), "properties.keyVaultProperties.keyName");
             Assert.Equal("expected string, got number", violation.Message);
         }
 
@@ -49,7 +43,7 @@ namespace CmkPowerShell.Tests.Specs
         {
             // Kusto spells it "SystemAssigned, UserAssigned" (with a space), unlike common-types' ManagedServiceIdentity.
             var body = JsonNode.Parse("""{ "identity": { "type": "SystemAssigned,UserAssigned" } }""");
-            Single(Catalog.Validate("PATCH", Kusto, "2023-08-15", body), "identity.type");
+            SpecAssert.Single(Catalog.Validate("PATCH", Kusto, "2023-08-15", body), "identity.type");
         }
 
         [Fact]
@@ -59,7 +53,7 @@ namespace CmkPowerShell.Tests.Specs
             { "properties": { "encryption": { "keySource": "Foo",
                 "keyVaultProperties": { "keyVaultUri": "https://kv1.vault.azure.net/", "keyName": "k1" } } } }
             """);
-            var violation = Single(Catalog.Validate("PATCH", NetApp, "2026-01-01", body), "properties.encryption.keySource");
+            var violation = SpecAssert.Single(Catalog.Validate("PATCH", NetApp, "2026-01-01", body), "properties.encryption.keySource");
             Assert.Contains("'Foo' is not one of", violation.Message);
             Assert.Contains("Microsoft.KeyVault", violation.Message);
         }
@@ -97,7 +91,7 @@ namespace CmkPowerShell.Tests.Specs
             """);
             Assert.Empty(Catalog.Validate("PATCH", job, "2025-07-01", good));
             var bad = JsonNode.Parse("""{ "properties": { "details": { "keyEncryptionKey": { "kekType": "Customer" } } } }""");
-            Single(Catalog.Validate("PATCH", job, "2025-07-01", bad), "properties.details.keyEncryptionKey.kekType");
+            SpecAssert.Single(Catalog.Validate("PATCH", job, "2025-07-01", bad), "properties.details.keyEncryptionKey.kekType");
         }
 
         [Fact]
@@ -111,7 +105,7 @@ namespace CmkPowerShell.Tests.Specs
             // The disk-only property is unknown for a DataBox (not DataBoxDisk) job.
             body["properties"]!["details"]!["jobDetailsType"] = "DataBox";
             body["properties"]!["details"]!["preferredDisks"] = new JsonObject();
-            Single(Catalog.ValidateRequest(create, body), "properties.details.preferredDisks");
+            SpecAssert.Single(Catalog.ValidateRequest(create, body), "properties.details.preferredDisks");
 
             body["properties"]!["details"]!["jobDetailsType"] = "DataBoxTruck";
             Assert.Contains(Catalog.ValidateRequest(create, body), v => v.Path == "properties.details.jobDetailsType");
@@ -127,7 +121,7 @@ namespace CmkPowerShell.Tests.Specs
             { "properties": { "managedDiskCustomerKeyUri": "https://kv1.vault.azure.net/keys/k1", "backupStorageCustomerKeyUri": "https://kv1.vault.azure.net/keys/k1" } }
             """);
             Assert.Empty(Catalog.Validate("PATCH", dc, "2025-10-15", body));
-            Single(Catalog.Validate("PATCH", dc, "2025-10-15", JsonNode.Parse("""{ "properties": { "managedDiskCustomerKeyUri": ["x"] } }""")),
+            SpecAssert.Single(Catalog.Validate("PATCH", dc, "2025-10-15", JsonNode.Parse("""{ "properties": { "managedDiskCustomerKeyUri": ["x"] } }""")),
                 "properties.managedDiskCustomerKeyUri");
         }
 
@@ -138,7 +132,7 @@ namespace CmkPowerShell.Tests.Specs
             var body = JsonNode.Parse("""{ "properties": { "encryption": { "keySource": "Microsoft.KeyVault", "keyVaultProperties": { "keyIdentifier": "https://kv1.vault.azure.net/keys/k1" } } } }""");
             Assert.Empty(Catalog.Validate("PATCH", account, "2024-02-01", body));
             body!["properties"]!["encryption"]!["keySource"] = "KeyVault";
-            Single(Catalog.Validate("PATCH", account, "2024-02-01", body), "properties.encryption.keySource");
+            SpecAssert.Single(Catalog.Validate("PATCH", account, "2024-02-01", body), "properties.encryption.keySource");
         }
 
         [Fact]
@@ -153,7 +147,7 @@ namespace CmkPowerShell.Tests.Specs
             """);
             Assert.Empty(Catalog.Validate("PUT", path, "2026-02-01", body));
             body!["properties"]!["accessPolicies"]![0]!["permissions"]!["keys"]![1] = "wrap";
-            Single(Catalog.Validate("PUT", path, "2026-02-01", body), "properties.accessPolicies[0].permissions.keys[1]");
+            SpecAssert.Single(Catalog.Validate("PUT", path, "2026-02-01", body), "properties.accessPolicies[0].permissions.keys[1]");
         }
 
         [Fact]
@@ -163,7 +157,7 @@ namespace CmkPowerShell.Tests.Specs
             var op = Catalog.FindOperation("PUT", path, "2022-04-01");
             Assert.Equal("RoleAssignments_Create", op?.OperationId);
             var missing = Catalog.Validate("PUT", path, "2022-04-01", JsonNode.Parse("""{ "properties": { "roleDefinitionId": "/x" } }"""));
-            Assert.Equal("properties.principalId", Single(missing, "properties.principalId").Path);
+            Assert.Equal("properties.principalId", SpecAssert.Single(missing, "properties.principalId").Path);
         }
 
         [Fact]
@@ -202,6 +196,15 @@ namespace CmkPowerShell.Tests.Specs
         {
             Assert.NotEmpty(Catalog.SkippedOperations);
             Assert.All(Catalog.SkippedOperations, s => Assert.Contains("NetworkSecurityPerimeter", s));
+        }
+
+        [Fact]
+        public void The_specs_ship_next_to_the_emulator_assembly()
+        {
+            // What `dotnet run` and the in-process emulator use: Specs/ copied beside the dll.
+            var shipped = SpecCatalog.LoadDefault();
+            Assert.Equal(Catalog.Operations.Count, shipped.Operations.Count);
+            Assert.True(shipped.Operations.Count > 400, $"{shipped.Operations.Count} operations");
         }
 
         [Fact]

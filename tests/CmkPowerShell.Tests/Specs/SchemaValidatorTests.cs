@@ -57,7 +57,7 @@ namespace CmkPowerShell.Tests.Specs
                     ],
                     "responses": {
                       "200": { "description": "ok", "schema": { "$ref": "#/definitions/Widget" } },
-                      "202": { "description": "accepted" },
+                      "202": { "description": "accepted", "schema": { "$ref": "#/definitions/Widget" } },
                       "default": { "description": "error", "schema": { "$ref": "#/definitions/Error" } }
                     },
                     "x-ms-long-running-operation": true,
@@ -170,12 +170,6 @@ namespace CmkPowerShell.Tests.Specs
 
         private IReadOnlyList<SpecViolation> Put(string json) => catalog.Validate("PUT", WidgetPath, Api, JsonNode.Parse(json));
 
-        private static SpecViolation Single(IReadOnlyList<SpecViolation> violations, string path)
-        {
-            Assert.True(violations.Count == 1, "expected one violation, got: " + string.Join("; ", violations));
-            Assert.Equal(path, violations[0].Path);
-            return violations[0];
-        }
 
         [Fact]
         public void A_body_matching_the_schema_has_no_violation()
@@ -205,16 +199,16 @@ namespace CmkPowerShell.Tests.Specs
         [InlineData("""{ "location": "l", "properties": { "tenantId": "not-a-guid" } }""", "properties.tenantId", "'not-a-guid' is not a valid uuid")]
         public void Wrong_types_and_formats_are_named_by_path(string body, string path, string message)
         {
-            Assert.Equal(message, Single(Put(body), path).Message);
+            Assert.Equal(message, SpecAssert.Single(Put(body), path).Message);
         }
 
         [Fact]
         public void Unknown_properties_are_rejected_where_the_schema_names_its_properties()
         {
-            var violation = Single(Put("""{ "location": "l", "properties": { "sise": 3 } }"""), "properties.sise");
+            var violation = SpecAssert.Single(Put("""{ "location": "l", "properties": { "sise": 3 } }"""), "properties.sise");
             Assert.Contains("unknown property", violation.Message);
             Assert.Contains("WidgetProperties", violation.Message);
-            Single(Put("""{ "location": "l", "colour": "red" }"""), "colour");
+            SpecAssert.Single(Put("""{ "location": "l", "colour": "red" }"""), "colour");
         }
 
         [Fact]
@@ -226,35 +220,35 @@ namespace CmkPowerShell.Tests.Specs
         [Fact]
         public void Property_names_are_case_sensitive()
         {
-            Single(Put("""{ "location": "l", "properties": { "KeySource": "Test.Rp" } }"""), "properties.KeySource");
+            SpecAssert.Single(Put("""{ "location": "l", "properties": { "KeySource": "Test.Rp" } }"""), "properties.KeySource");
         }
 
         [Fact]
         public void Fixed_enums_take_exactly_their_values()
         {
-            var violation = Single(Put("""{ "location": "l", "properties": { "keySource": "Foo" } }"""), "properties.keySource");
+            var violation = SpecAssert.Single(Put("""{ "location": "l", "properties": { "keySource": "Foo" } }"""), "properties.keySource");
             Assert.Equal("'Foo' is not one of [Test.Rp, Microsoft.KeyVault]", violation.Message);
-            Single(Put("""{ "location": "l", "properties": { "keySource": "microsoft.keyvault" } }"""), "properties.keySource");
+            SpecAssert.Single(Put("""{ "location": "l", "properties": { "keySource": "microsoft.keyvault" } }"""), "properties.keySource");
         }
 
         [Fact]
         public void Extensible_enums_take_known_values_in_requests_and_any_string_in_answers()
         {
-            Single(Put("""{ "location": "l", "properties": { "tier": "Gold" } }"""), "properties.tier");
+            SpecAssert.Single(Put("""{ "location": "l", "properties": { "tier": "Gold" } }"""), "properties.tier");
             Assert.Empty(Put("""{ "location": "l", "properties": { "tier": "premium" } }"""));
-            Single(Put("""{ "location": "l", "properties": { "tier": 1 } }"""), "properties.tier");
+            SpecAssert.Single(Put("""{ "location": "l", "properties": { "tier": 1 } }"""), "properties.tier");
 
             var get = catalog.FindOperation("GET", WidgetPath, Api)!;
             Assert.Empty(catalog.ValidateResponse(get, 200, JsonNode.Parse("""{ "id": "x", "name": "w1", "location": "l", "properties": { "tier": "Gold" } }""")));
-            Single(catalog.ValidateResponse(get, 200, JsonNode.Parse("""{ "id": "x", "name": "w1", "location": "l", "properties": { "keySource": "Foo" } }""")), "properties.keySource");
+            SpecAssert.Single(catalog.ValidateResponse(get, 200, JsonNode.Parse("""{ "id": "x", "name": "w1", "location": "l", "properties": { "keySource": "Foo" } }""")), "properties.keySource");
         }
 
         [Fact]
         public void Required_properties_from_allOf_bases_are_enforced()
         {
-            var violation = Single(Put("""{ "properties": { } }"""), "location");
+            var violation = SpecAssert.Single(Put("""{ "properties": { } }"""), "location");
             Assert.Equal("required property is missing", violation.Message);
-            Single(Put("""{ "location": "l", "properties": { "rules": [ { } ] } }"""), "properties.rules[0].name");
+            SpecAssert.Single(Put("""{ "location": "l", "properties": { "rules": [ { } ] } }"""), "properties.rules[0].name");
         }
 
         [Fact]
@@ -275,9 +269,9 @@ namespace CmkPowerShell.Tests.Specs
         {
             Assert.Empty(Put("""{ "location": "l", "shape": { "kind": "Square", "side": 1 } }"""));
             // A property of another subtype is unknown for this one.
-            Single(Put("""{ "location": "l", "shape": { "kind": "circle", "side": 1 } }"""), "shape.side");
-            Single(Put("""{ "location": "l", "shape": { "kind": "circle", "radius": "big" } }"""), "shape.radius");
-            var violation = Single(Put("""{ "location": "l", "shape": { "kind": "triangle" } }"""), "shape.kind");
+            SpecAssert.Single(Put("""{ "location": "l", "shape": { "kind": "circle", "side": 1 } }"""), "shape.side");
+            SpecAssert.Single(Put("""{ "location": "l", "shape": { "kind": "circle", "radius": "big" } }"""), "shape.radius");
+            var violation = SpecAssert.Single(Put("""{ "location": "l", "shape": { "kind": "triangle" } }"""), "shape.kind");
             Assert.Contains("circle", violation.Message);
             Assert.Contains("Square", violation.Message);
         }
@@ -286,16 +280,16 @@ namespace CmkPowerShell.Tests.Specs
         public void Null_is_accepted_as_an_absent_value_but_not_for_a_required_property()
         {
             Assert.Empty(Put("""{ "location": "l", "tags": null, "properties": { "size": null } }"""));
-            Single(Put("""{ "location": null }"""), "location");
+            SpecAssert.Single(Put("""{ "location": null }"""), "location");
         }
 
         [Fact]
         public void Body_presence_follows_the_operation()
         {
-            Assert.Equal(SpecCatalog.BodyPath, Single(catalog.Validate("PUT", WidgetPath, Api, null), SpecCatalog.BodyPath).Path);
+            Assert.Equal(SpecCatalog.BodyPath, SpecAssert.Single(catalog.Validate("PUT", WidgetPath, Api, null), SpecCatalog.BodyPath).Path);
             Assert.Empty(catalog.Validate("POST", WidgetPath + "/reset", Api, null));
             Assert.Empty(catalog.Validate("POST", WidgetPath + "/reset", Api, new JsonObject()));
-            Single(catalog.Validate("POST", WidgetPath + "/reset", Api, JsonNode.Parse("""{ "force": true }""")), SpecCatalog.BodyPath);
+            SpecAssert.Single(catalog.Validate("POST", WidgetPath + "/reset", Api, JsonNode.Parse("""{ "force": true }""")), SpecCatalog.BodyPath);
         }
 
         [Fact]
@@ -314,7 +308,8 @@ namespace CmkPowerShell.Tests.Specs
             Assert.True(op.IsLongRunning);
             Assert.Equal("location", op.FinalStateVia);
             Assert.Equal(new[] { "200", "202", "default" }, op.Responses.Keys.OrderBy(k => k, StringComparer.Ordinal));
-            Assert.Null(op.Responses["202"]);
+            Assert.Equal("Widget", op.Responses["202"]!.Name);
+            Assert.Null(catalog.FindOperation("POST", WidgetPath + "/reset", Api)!.Responses["200"]);
             Assert.Equal("Widget", op.Responses["200"]!.Name);
             Assert.Equal("body", op.Body!.Name);
             Assert.Contains(op.Parameters, p => p.Name == "subscriptionId" && p.In == "path"); // path-level, cross-file $ref
@@ -324,11 +319,14 @@ namespace CmkPowerShell.Tests.Specs
         public void Response_status_must_be_declared_and_errors_fall_back_to_default()
         {
             var op = catalog.FindOperation("PUT", WidgetPath, Api)!;
-            Assert.Contains("status 201 is not declared", Single(catalog.ValidateResponse(op, 201, new JsonObject()), SpecCatalog.BodyPath).Message);
-            Assert.Empty(catalog.ValidateResponse(op, 202, null));
+            Assert.Contains("status 201 is not declared", SpecAssert.Single(catalog.ValidateResponse(op, 201, new JsonObject()), SpecCatalog.BodyPath).Message);
+            SpecAssert.Single(catalog.ValidateResponse(op, 202, JsonNode.Parse("""{ "location": 1 }""")), "location");
+            // No schema: the answer's body is not checked.
+            Assert.Empty(catalog.ValidateResponse(catalog.FindOperation("POST", WidgetPath + "/reset", Api)!, 200, JsonNode.Parse("""{ "anything": 1 }""")));
             Assert.Empty(catalog.ValidateResponse(op, 404, JsonNode.Parse("""{ "error": { "code": "ResourceNotFound", "message": "m" } }""")));
-            Single(catalog.ValidateResponse(op, 400, JsonNode.Parse("""{ "error": { "code": 400 } }""")), "error.code");
-            Single(catalog.ValidateResponse(op, 200, null), SpecCatalog.BodyPath);
+            SpecAssert.Single(catalog.ValidateResponse(op, 400, JsonNode.Parse("""{ "error": { "code": 400 } }""")), "error.code");
+            SpecAssert.Single(catalog.ValidateResponse(op, 200, null), SpecCatalog.BodyPath);
+            Assert.Empty(catalog.ValidateResponse(op, 202, null)); // a 202's body is optional even where it has a schema
         }
 
         [Theory]
