@@ -22,6 +22,8 @@
         'Grant-AzCmkKeyVaultAccess'
         'Set-AzCmkEncryption'
         'Update-AzCmkKeyVersion'
+        'Invoke-AzNetAppRenewCredential'
+        'Convert-AzNetAppVolumeEncryption'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -49,8 +49,10 @@ namespace CmkPowerShell.Core.Services
         public async Task<CmkEncryptionStatus> GetAsync(string resourceId, CancellationToken cancellationToken = default)
         {
             var adapter = CmkServiceAdapter.ForResourceId(resourceId);
-            var resource = await ReadResourceAsync(adapter, resourceId, Token(cancellationToken)).ConfigureAwait(false);
-            return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
+            var ct = Token(cancellationToken);
+            var resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
+            var state = await adapter.ReadDetailedStateAsync(_azure, resource, _host, ct).ConfigureAwait(false);
+            return new CmkEncryptionStatus(adapter.Service, adapter.DisplayName, resource.Id, state, false, Array.Empty<string>());
         }
 
         // ---- Set --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Errors;
+using CmkPowerShell.Core.Hosting;
 using CmkPowerShell.Core.KeyVault;
 using CmkPowerShell.Core.Requirements;
 
@@ -49,6 +50,14 @@ namespace CmkPowerShell.Core.Services
 
         /// <summary>The encryption as configured on the resource.</summary>
         public abstract CmkEncryptionState ReadState(CmkResource resource);
+
+        /// <summary>
+        /// Get-AzCmkEncryption's view of the encryption: by default <see cref="ReadState"/>; a service whose status needs
+        /// further read-only calls (NetApp Files: POST getKeyVaultStatus) overrides it and reports concerns as host warnings.
+        /// </summary>
+        public virtual Task<CmkEncryptionState> ReadDetailedStateAsync(IAzureResources azure, CmkResource resource, ICmkHost host,
+            CancellationToken cancellationToken)
+            => Task.FromResult(ReadState(resource));
 
         /// <summary>Subnets the service's data path lives in (NetApp volumes' delegated subnets); empty elsewhere.</summary>
         public virtual Task<IReadOnlyList<string>> ReadDelegatedSubnetIdsAsync(KeyVaultReader reader, string resourceId, CancellationToken cancellationToken)
@@ -198,6 +207,14 @@ namespace CmkPowerShell.Core.Services
                 PrincipalId = state.PrincipalId,
             });
         }
+
+        /// <summary>
+        /// <see cref="PlanKeyChange"/> for callers that can wait for reads: a service whose key change needs more than the
+        /// resource (NetApp changeKeyVault: the new vault's private endpoint in each virtual network) overrides this one.
+        /// </summary>
+        public virtual Task<IReadOnlyList<ResourceWrite>> PlanKeyChangeAsync(IAzureResources azure, CmkResource resource, KeyIdentifier newKey,
+            CmkKeyChangeOptions options, CancellationToken cancellationToken)
+            => Task.FromResult(PlanKeyChange(resource, newKey, options));
 
         public const string NotCustomerManagedId = "CmkNotConfigured";
 
