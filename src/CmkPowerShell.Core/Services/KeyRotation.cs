@@ -144,12 +144,12 @@ namespace CmkPowerShell.Core.Services
                 Progress($"checking {target.Uri}");
                 var vault = await ValidateAsync(adapter, resource, target, host, cancellationToken).ConfigureAwait(false);
 
-                var writes = adapter.PlanKeyChange(resource, target, new CmkKeyChangeOptions
+                var writes = await adapter.PlanKeyChangeAsync(_azure, resource, target, new CmkKeyChangeOptions
                 {
                     DataCenterNames = request.DataCenterNames,
                     KeyVaultResourceId = vault?.Id,
                     KeyVaultTenantId = vault?.TenantId,
-                });
+                }, cancellationToken).ConfigureAwait(false);
                 if (writes.Count == 0)
                 {
                     return await Finish(adapter, resource, CmkKeyRotationStatus.UpToDate, previous, target,
