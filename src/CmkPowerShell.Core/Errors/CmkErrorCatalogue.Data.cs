@@ -97,6 +97,11 @@ namespace CmkPowerShell.Core.Errors
                 "Data Box could not read the order's passkey for a reason it did not specify (the table's generic error).",
                 "Open a support request with Microsoft, quoting the order and the time of the failure.",
                 ErrorSources.DataBox) { UserCanFix = false, MessagePatterns = new[] { @"^\s*Could not fetch the passkey\.?\s*$" } },
+            // A documented state the engine enforces before any write (see DataBoxAdapter).
+            new CmkErrorEntry("DataBoxOrderStageDoesNotAllowKeyChange", UnsupportedOperation, InvalidOperation, DataBox,
+                "The Data Box order is at or past Data Copy, or has ended: its key was last used at the start of Data Copy, so it can no longer be set, changed or removed.",
+                "Nothing to change on this order; choose the key when you create the next order (Data Box advises setting it at order creation).",
+                ErrorSources.DataBox) { UserCanFix = false },
 
             // ---------------- Data Explorer (002) ----------------
             new CmkErrorEntry("InvalidKeyVaultProperties", KeyVaultConfiguration, InvalidArgument, DataExplorer,
@@ -199,6 +204,20 @@ namespace CmkPowerShell.Core.Errors
                 "Customer-managed keys apply only to volumes created with them; an existing volume cannot be moved to one (per the seed document; newer api-versions add transitiontocmk on the account).",
                 "Create a new volume with Customer-Managed Key as its key source and Standard network features, and move the data; or use the account's transition to CMK where the api-version offers it.",
                 ErrorSources.NetAppFiles),
+
+            // ---------------- Managed Cassandra: documented limits (003) and the pinned spec ----------------
+            new CmkErrorEntry("ManagedCassandraUserAssignedIdentityNotSupported", UnsupportedOperation, InvalidOperation, ManagedCassandra,
+                "Managed Cassandra clusters reach their key with the cluster's system-assigned identity only; a user-assigned identity cannot be used.",
+                "Leave out -IdentityType UserAssigned and -UserAssignedIdentityId: the module enables the cluster's system-assigned identity and, with -GrantAccess, grants it Get, WrapKey and UnwrapKey.",
+                ErrorSources.ManagedCassandra + " (identity type SystemAssigned or None in api-version 2025-10-15)") { UserCanFix = false },
+            new CmkErrorEntry("ManagedCassandraNoDataCenters", UnsupportedOperation, InvalidOperation, ManagedCassandra,
+                "The Managed Cassandra cluster has no data centers; its keys are set on data centers, so there is nothing to put under the key.",
+                "Create the data center with its keys (managed disk and backup storage customer key URIs), as the service's documentation shows.",
+                ErrorSources.ManagedCassandra),
+            new CmkErrorEntry("ManagedCassandraDataCenterNotFound", Input, ObjectNotFound, ManagedCassandra,
+                "The cluster has no data center of that name.",
+                "Give the name of one of the cluster's data centers (Get-AzCmkEncryption lists them in Details), or leave out -DataCenterName for all of them.",
+                ErrorSources.ManagedCassandra) { Parameter = "DataCenterName" },
 
             // ---------------- Batch: documented states (004) and the pinned spec ----------------
             new CmkErrorEntry("BatchCmkNotSupportedOnExistingAccount", UnsupportedOperation, InvalidOperation, Batch,

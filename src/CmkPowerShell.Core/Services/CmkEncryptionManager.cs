@@ -78,6 +78,8 @@ namespace CmkPowerShell.Core.Services
             if (options.IdentityType == CmkIdentityType.SystemAssigned && uai != null)
                 throw CmkErrors.InvalidInput("InvalidResourceId", "UserAssignedIdentityId", uai, "a user-assigned identity was given with -IdentityType SystemAssigned.");
 
+            adapter.ValidateRequest(resourceId, uai != null ? CmkIdentityType.UserAssigned : options.IdentityType);
+
             var resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
             var selection = ChooseIdentity(adapter, resource, options.IdentityType, uai);
             var request = new CmkEnableRequest(key, selection)

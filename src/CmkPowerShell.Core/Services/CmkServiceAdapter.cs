@@ -66,6 +66,13 @@ namespace CmkPowerShell.Core.Services
         // ---- enabling ---------------------------------------------------------------------------------------------
 
         /// <summary>
+        /// Rules the request alone decides, checked before the resource is even read, so that a refused request sends
+        /// nothing: the identity type asked for explicitly (null when the resource's own is kept). None by default; a
+        /// service with a documented limit (Managed Cassandra: system-assigned only) throws its typed error here.
+        /// </summary>
+        public virtual void ValidateRequest(string resourceId, CmkIdentityType? requestedIdentityType) { }
+
+        /// <summary>
         /// The service's documented rules on this resource and request, checked before any write (the identity type the
         /// service supports, parameters it does not take). Throws the typed error; subclasses add their own rules.
         /// </summary>
