@@ -84,10 +84,12 @@ namespace CmkPowerShell.Tests.Rotation
         [Theory]
         [InlineData("kusto")]
         [InlineData("batch")]
+        // Data Box and Managed Cassandra join this theory when their adapters' enable/key-change writes land
+        // (branch databox-cassandra): add [InlineData("databox")] and [InlineData("cassandra")].
         public async Task Moves_to_the_newest_version_then_a_second_run_writes_nothing(string service)
         {
             var (key, v) = NewKey(Good, Good, Good);
-            await SetAsync(Resource(service), Uri(key, v[0]));
+            await SetAsync(Resource(service), Uri(key, v[0]), grant: service == "cassandra");
             Server.Log.Clear();
 
             var result = await RotateAsync(new CmkKeyRotationRequest(Resource(service)));
@@ -95,7 +97,9 @@ namespace CmkPowerShell.Tests.Rotation
             Assert.Equal(CmkKeyRotationStatus.Updated, result.Status);
             Assert.Equal(v[0], result.PreviousKeyVersion);
             Assert.Equal(v[2], result.NewKeyVersion);
-            Assert.Single(Writes(), w => w.StartsWith("PATCH " + Resource(service), StringComparison.OrdinalIgnoreCase));
+            // Managed Cassandra: one PATCH per data center, disk and backup keys together.
+            Assert.Equal(service == "cassandra" ? 2 : 1, Writes().Count(w => w.StartsWith("PATCH " + Resource(service), StringComparison.OrdinalIgnoreCase)));
+            Assert.Equal(Writes().Count, Writes().Count(w => w.StartsWith("PATCH ")));
             Assert.Equal(v[2], result.Encryption!.KeyVersion);
             Assert.EndsWith("/keys/" + key + "/" + v[2], await ConfiguredKeyAsync(Resource(service)));
 
@@ -291,6 +295,33 @@ namespace CmkPowerShell.Tests.Rotation
             Assert.Equal(Resource("batch"), target, ignoreCase: true);
             Assert.Contains(v[1], action);
             Assert.Empty(Writes());
+        }
+
+        // ---- NetApp Files: no version to pin; another key of the vault is the rekey -----------------------------------
+
+        [Fact]
+        public async Task NetApp_is_auto_rotating_refuses_a_version_and_rekeys_to_another_key()
+        {
+            var (key, v) = NewKey(Good, Good);
+            var (other, _) = NewKey(Good);
+            await SetAsync(Resource("netapp"), Uri(key));
+            Server.Log.Clear();
+
+            var auto = await RotateAsync(new CmkKeyRotationRequest(Resource("netapp")));
+            Assert.Equal(CmkKeyRotationStatus.AutoRotating, auto.Status);
+            Assert.Empty(Writes());
+
+            var refused = await Assert.ThrowsAsync<CmkInputException>(() => RotateAsync(new CmkKeyRotationRequest(Resource("netapp")) { KeyVersion = v[0] }));
+            Assert.Equal(CmkServiceAdapter.ParameterNotSupportedId, refused.ErrorId);
+            Assert.Equal("KeyVersion", refused.ParameterName);
+            Assert.Empty(Writes());
+
+            var rekey = await RotateAsync(new CmkKeyRotationRequest(Resource("netapp")) { KeyName = other });
+            Assert.Equal(CmkKeyRotationStatus.Updated, rekey.Status);
+            Assert.Equal(other, rekey.NewKeyName);
+            Assert.Equal(CmkEncryptionStatus.Versionless, rekey.NewKeyVersion);
+            Assert.Contains(Writes(), w => w.StartsWith("PATCH " + Resource("netapp"), StringComparison.OrdinalIgnoreCase));
+            Assert.EndsWith("/keys/" + other, await ConfiguredKeyAsync(Resource("netapp")));
         }
 
         // ---- many resources in one run ----------------------------------------------------------------------------
