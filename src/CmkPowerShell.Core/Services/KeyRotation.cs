@@ -141,6 +141,12 @@ namespace CmkPowerShell.Core.Services
                         Array.Empty<ResourceWrite>(), cancellationToken).ConfigureAwait(false);
                 }
 
+                // The adapter's own rules for this resource (e.g. -DataCenterName only where there are data centers).
+                adapter.ValidateEnable(resource, new CmkEnableRequest(target,
+                    new CmkIdentitySelection(state.IdentityType ?? CmkIdentityType.SystemAssigned, state.UserAssignedIdentityId))
+                {
+                    DataCenterNames = request.DataCenterNames,
+                });
                 Progress($"checking {target.Uri}");
                 var vault = await ValidateAsync(adapter, resource, target, host, cancellationToken).ConfigureAwait(false);
 
