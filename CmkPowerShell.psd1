@@ -19,11 +19,12 @@
         'Convert-AzNetAppVolumeEncryption'
         'Disable-AzCmkEncryption'
         'Disconnect-AzCmk'
-        'Test-AzCmkKeyVault'
         'Get-AzCmkEncryption'
         'Grant-AzCmkKeyVaultAccess'
         'Invoke-AzNetAppRenewCredential'
         'Set-AzCmkEncryption'
+        'Test-AzCmkKeyVault'
+        'Update-AzCmkKeyVersion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -33,7 +34,7 @@
             Tags         = @('Azure', 'KeyVault', 'CMK', 'Encryption', 'CustomerManagedKey', 'NetApp', 'DataBox', 'Kusto', 'Cassandra', 'Batch', 'PSEdition_Desktop', 'PSEdition_Core')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://github.com/cmkpowershell/CmkPowerShell'
-            ReleaseNotes = 'First version: connection (Connect-AzCmk / Disconnect-AzCmk).'
+            ReleaseNotes = 'First version: connect, test a key against every documented requirement, enable/disable/read CMK, grant key access, rotate key versions, NetApp Files credential renewal and CMK transition, for NetApp Files, Data Box, Data Explorer, Managed Cassandra and Batch.'
         }
     }
 }
