@@ -4,8 +4,7 @@ namespace CmkPowerShell.Core.KeyVault
 {
     /// <summary>
     /// The typed errors for input that cannot be parsed (a key URI, a resource id, a vault or key name), each
-    /// naming the cmdlet parameter it came through. They are the catalogue's input family (CmkInputException) with
-    /// a fix specific to the kind of input.
+    /// naming the cmdlet parameter it came through, with the catalogue's fix for that kind of input.
     /// </summary>
     public static class KeyVaultInputErrors
     {
@@ -15,23 +14,15 @@ namespace CmkPowerShell.Core.KeyVault
         public const string InvalidKeyNameId = "InvalidKeyName";
 
         public static CmkException InvalidKeyUri(string? input, string reason, string parameterName = "KeyUri")
-            => Input(InvalidKeyUriId, parameterName, $"'{input}' is not a valid key URI: {reason}", input,
-                "Give the key identifier as https://{vault-name}.vault.azure.net/keys/{key-name}[/{version}] "
-                + "(or the Managed HSM / sovereign cloud equivalent), as shown by Get-AzKeyVaultKey.");
+            => CmkErrors.InvalidInput(InvalidKeyUriId, parameterName, input, reason);
 
         public static CmkException InvalidResourceId(string? input, string reason, string parameterName = "ResourceId")
-            => Input(InvalidResourceIdId, parameterName, $"'{input}' is not a valid Azure resource id: {reason}", input,
-                "Give the full resource id: /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}.");
+            => CmkErrors.InvalidInput(InvalidResourceIdId, parameterName, input, reason);
 
         public static CmkException InvalidKeyVaultName(string? input, string reason, string parameterName = "KeyVaultName")
-            => Input(InvalidKeyVaultNameId, parameterName, $"'{input}' is not a valid key vault name: {reason}", input,
-                "Key vault names have 3-24 characters: letters, digits and hyphens, starting with a letter.");
+            => CmkErrors.InvalidInput(InvalidKeyVaultNameId, parameterName, input, reason);
 
         public static CmkException InvalidKeyName(string? input, string reason, string parameterName = "KeyName")
-            => Input(InvalidKeyNameId, parameterName, $"'{input}' is not a valid key name: {reason}", input,
-                "Key names have 1-127 characters: letters, digits and hyphens.");
-
-        private static CmkException Input(string errorId, string parameterName, string message, string? target, string recommendedAction)
-            => new CmkInputException(errorId, parameterName, $"{message} (-{parameterName})", target, recommendedAction);
+            => CmkErrors.InvalidInput(InvalidKeyNameId, parameterName, input, reason);
     }
 }

@@ -118,9 +118,9 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Equal("InvalidResourceId", unsupported.ErrorId);
             Assert.Equal(VaultId("kv-good"), unsupported.Target);
             Assert.Equal("InvalidResourceId", Assert.ThrowsAny<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, principalId: "not-a-guid")).ErrorId);
-            Assert.EndsWith("(-KeyVaultResourceId)", Assert.ThrowsAny<CmkException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).Message);
-            Assert.EndsWith("(-UserAssignedIdentityId)", Assert.ThrowsAny<CmkException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).Message);
-            Assert.EndsWith("(-KeyUri)", Assert.ThrowsAny<CmkException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).Message);
+            Assert.Equal("KeyVaultResourceId", Assert.Throws<CmkInputException>(() => KeyReference.FromVaultResourceId(Kusto, "cmk")).ParameterName);
+            Assert.Equal("UserAssignedIdentityId", Assert.Throws<CmkInputException>(() => RequirementTarget.ForService(CmkService.Batch, Region, userAssignedIdentityId: Kusto)).ParameterName);
+            Assert.Equal("KeyUri", Assert.Throws<CmkInputException>(() => KeyReference.FromUri("https://kv-good.vault.azure.net/keys")).ParameterName);
             await Task.CompletedTask;
         }
 
