@@ -88,7 +88,8 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
     ) {
         $err = $Call | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "$Id,$CommandType"
-        $err.Exception.Message | Should -BeLike "*(-$Parameter)"
+        $err.Exception.ParameterName | Should -BeExactly $Parameter
+        $err.Exception.Message | Should -BeLike "*-$Parameter*"
     }
 
     It 'refuses both -IdentityPrincipalId and -UserAssignedIdentityId' {
