@@ -15,32 +15,41 @@ function Step([string] $Title, [scriptblock] $Body) {
     catch { Write-Host "$($_.FullyQualifiedErrorId): $($_.Exception.Message)`n   fix: $($_.ErrorDetails.RecommendedAction)" -ForegroundColor Yellow }
 }
 
-# Steps whose cmdlet this build does not have yet are announced and skipped.
-function CmdletStep([string] $Cmdlet, [string] $Title, [scriptblock] $Body) {
-    if (Get-Command $Cmdlet -Module CmkPowerShell -ErrorAction SilentlyContinue) { Step $Title $Body }
-    else { Write-Host "`n== $Title`n   ($Cmdlet is not in this build yet)" -ForegroundColor DarkGray }
-}
-
 $demo = Get-Content $EmulatorProfile -Raw | ConvertFrom-Json
-$vaultSuffix = if ($demo.PSObject.Properties['keyVaultSuffix']) { $demo.keyVaultSuffix } else { 'vault.azure.net' }
-$goodKey = "https://kv-good.$vaultSuffix/keys/cmk"
-$noPurgeKey = "https://kv-nopurge.$vaultSuffix/keys/cmk"
-$rg = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-cmk-demo'
+$goodKey = 'https://kv-good.vault.azure.net/keys/cmk'
+$noPurgeKey = 'https://kv-nopurge.vault.azure.net/keys/cmk'
+$rg = "/subscriptions/$($demo.subscriptionId)/resourceGroups/rg-cmk-demo"
+$kusto = "$rg/providers/Microsoft.Kusto/clusters/kusto-demo"
+$resources = 'Microsoft.NetApp/netAppAccounts/anf-demo', 'Microsoft.DataBox/jobs/databox-demo', 'Microsoft.Kusto/clusters/kusto-demo',
+             'Microsoft.DocumentDB/cassandraClusters/cassandra-demo', 'Microsoft.Batch/batchAccounts/batchdemo' |
+    ForEach-Object { [pscustomobject]@{ ResourceId = "$rg/providers/$_" } }
 
 Step 'Connect to the emulator (endpoint, pinned certificate, tenant, subscription and token from its profile)' {
     Connect-AzCmk -EmulatorProfile $EmulatorProfile
 }
-CmdletStep Get-AzCmkEncryption 'Which resources in rg-cmk-demo use a customer-managed key?' {
-    Get-AzCmkEncryption -Scope $rg
+Step 'The encryption of one resource of each service (piped by property name)' {
+    $resources | Get-AzCmkEncryption
 }
-CmdletStep Test-AzCmkKeyVault 'Every documented requirement for a good key' {
-    Test-AzCmkKeyVault -KeyUri $goodKey
+Step 'Every documented requirement for a good key and a Data Explorer cluster' {
+    Test-AzCmkKeyVault -KeyUri $goodKey -ResourceId $kusto
 }
-CmdletStep Test-AzCmkKeyVault 'A vault without purge protection fails before any service is touched' {
-    Test-AzCmkKeyVault -KeyUri $noPurgeKey
+Step 'A vault without purge protection fails before any service is touched' {
+    Test-AzCmkKeyVault -KeyUri $noPurgeKey -ResourceId $kusto | Where-Object Status -ne Passed
+}
+Step 'Set refuses that key with a typed error and writes nothing' {
+    Set-AzCmkEncryption -ResourceId $kusto -KeyUri $noPurgeKey
+}
+Step 'Put the cluster under the good key (versionless: always the current version)' {
+    Set-AzCmkEncryption -ResourceId $kusto -KeyUri $goodKey -PassThru
+}
+Step 'Run it again: nothing to change, no write' {
+    Set-AzCmkEncryption -ResourceId $kusto -KeyUri $goodKey -PassThru | Select-Object Name, Changed, Notes
+}
+Step 'Rotation: a versionless cluster already follows the current version' {
+    Update-AzCmkKeyVersion -ResourceId $kusto
 }
 Step 'Errors are typed: exact id, category, target and the fix' {
-    try { Connect-AzCmk -EmulatorProfile (Join-Path $PSScriptRoot 'no-such-profile.json') }
+    try { Test-AzCmkKeyVault -KeyUri 'https://kv-good.vault.azure.net/secrets/cmk' }
     catch { $_ | Select-Object FullyQualifiedErrorId, @{ n = 'Category'; e = { $_.CategoryInfo.Category } }, TargetObject, @{ n = 'Fix'; e = { $_.ErrorDetails.RecommendedAction } } | Format-List }
 }
 Step 'Disconnect' { Disconnect-AzCmk -PassThru }
