@@ -40,13 +40,14 @@ namespace CmkPowerShell.Tests.Errors
             var sb = new StringBuilder();
             void Line(string text = "") => sb.Append(text).Append('\n');
 
-            Line("# about_CmkPowerShell_Errors");
+            Line("# CmkPowerShell Errors");
+            Line("## about_CmkPowerShell_Errors");
             Line();
-            Line("## SHORT DESCRIPTION");
+            Line("# SHORT DESCRIPTION");
             Line();
             Line("Every error id that CmkPowerShell reports, with its family, category, meaning and fix.");
             Line();
-            Line("## LONG DESCRIPTION");
+            Line("# LONG DESCRIPTION");
             Line();
             Line("CmkPowerShell turns every failure into an ErrorRecord of one shape:");
             Line();
@@ -65,7 +66,7 @@ namespace CmkPowerShell.Tests.Errors
             Line("An error code this module does not know is reported as ServiceError (category NotSpecified) with the");
             Line("service's code and message kept.");
             Line();
-            Line("### Error families");
+            Line("## Error families");
             Line();
             Line("Catch a family by its exception type, in the CmkPowerShell.Core.Errors namespace; all derive from CmkException.");
             Line();
@@ -76,11 +77,11 @@ namespace CmkPowerShell.Tests.Errors
 
             foreach (var f in Families)
             {
-                Line($"### {f.Title} ({f.Type})");
+                Line($"## {f.Title} ({f.Type})");
                 Line();
                 foreach (var e in entries.Where(e => e.Family == f.Family))
                 {
-                    Line($"#### {e.ErrorId}");
+                    Line($"### {e.ErrorId}");
                     Line();
                     Line($"- Category: {e.Category}");
                     Line($"- Services: {Services(e.Services)}");
@@ -95,9 +96,9 @@ namespace CmkPowerShell.Tests.Errors
                 }
             }
 
-            Line("## EXAMPLES");
+            Line("# EXAMPLES");
             Line();
-            Line("### Catch a family by type");
+            Line("## Catch a family by type");
             Line();
             Line("```powershell");
             Line("try {");
@@ -111,19 +112,19 @@ namespace CmkPowerShell.Tests.Errors
             Line("}");
             Line("```");
             Line();
-            Line("### Branch on the error id");
+            Line("## Branch on the error id");
             Line();
             Line("```powershell");
             Line("Get-AzCmkEncryption -ResourceId $ids -ErrorVariable failures -ErrorAction SilentlyContinue");
             Line("$failures | Where-Object { $_.FullyQualifiedErrorId -like 'AuthorizationFailed,*' } | ForEach-Object TargetObject");
             Line("```");
             Line();
-            Line("## NOTE");
+            Line("# NOTE");
             Line();
             Line("This topic is generated from the error catalogue (CmkPowerShell.Core.Errors.CmkErrorCatalogue); a test fails");
             Line("when the two differ. Run the tests with UPDATE_ERROR_DOCS=1 to regenerate it.");
             Line();
-            Line("## SEE ALSO");
+            Line("# SEE ALSO");
             Line();
             Line("- about_CmkPowerShell");
             Line("- Test-AzCmkKeyVault");

@@ -26,12 +26,13 @@ namespace CmkPowerShell.Tests.Errors
         public void The_about_topic_lists_every_error_id_with_its_fix()
         {
             var text = ErrorHelpDocument.Render();
-            Assert.StartsWith("# about_CmkPowerShell_Errors\n", text);
-            Assert.Contains("\n## SHORT DESCRIPTION\n", text);
-            Assert.Contains("\n## LONG DESCRIPTION\n", text);
+            // platyPS about-topic layout: title, then the lookup name, then top-level sections.
+            Assert.StartsWith("# CmkPowerShell Errors\n## about_CmkPowerShell_Errors\n", text);
+            Assert.Contains("\n# SHORT DESCRIPTION\n", text);
+            Assert.Contains("\n# LONG DESCRIPTION\n", text);
             foreach (var entry in CmkErrorCatalogue.Entries)
             {
-                Assert.Contains($"\n#### {entry.ErrorId}\n", text);
+                Assert.Contains($"\n### {entry.ErrorId}\n", text);
                 Assert.Contains($"- Fix: {entry.RecommendedAction}\n", text);
             }
         }
