@@ -88,6 +88,13 @@ namespace CmkPowerShell.Core.Services
             RejectUnless(AcceptsFederatedClientId, request.FederatedClientId != null, "FederatedClientId", resource.Id);
         }
 
+        /// <summary>
+        /// The rules for a key change on a resource already under a customer-managed key (Update-AzCmkKeyVersion), with
+        /// the resource's own identity: Set-AzCmkEncryption's rules unless the service changes keys by another operation
+        /// than the one Set writes (NetApp Files moves vaults through changeKeyVault, which Set refuses to imitate).
+        /// </summary>
+        public virtual void ValidateKeyChange(CmkResource resource, CmkEnableRequest request) => ValidateEnable(resource, request);
+
         protected virtual bool AcceptsDataCenters => false;
         protected virtual bool AcceptsBackupKey => false;
         protected virtual bool AcceptsFederatedClientId => false;

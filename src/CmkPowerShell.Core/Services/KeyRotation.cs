@@ -16,7 +16,7 @@ namespace CmkPowerShell.Core.Services
     /// one, or the one asked for), run the same requirement checks as Set-AzCmkEncryption on that exact version, and only
     /// then write through the adapter's key-change plan. Nothing about a particular service lives here: what a key change
     /// writes (Kusto keyVersion, Batch keyIdentifier, both Cassandra data center URIs, Data Box kekUrl, NetApp rekey or
-    /// changeKeyVault) is <see cref="CmkServiceAdapter.PlanKeyChange"/>.
+    /// changeKeyVault) is <see cref="CmkServiceAdapter.PlanKeyChangeAsync"/>.
     /// <para>
     /// One instance is one run (one cmdlet invocation, however many resources arrive through the pipeline): its
     /// requirement engine's reader caches every vault, key and version list, so resources sharing a key read it once.
@@ -142,7 +142,7 @@ namespace CmkPowerShell.Core.Services
                 }
 
                 // The adapter's own rules for this resource (e.g. -DataCenterName only where there are data centers).
-                adapter.ValidateEnable(resource, new CmkEnableRequest(target,
+                adapter.ValidateKeyChange(resource, new CmkEnableRequest(target,
                     new CmkIdentitySelection(state.IdentityType ?? CmkIdentityType.SystemAssigned, state.UserAssignedIdentityId))
                 {
                     DataCenterNames = request.DataCenterNames,

@@ -181,18 +181,24 @@ namespace CmkPowerShell.Core.Services
         /// </summary>
         public override void ValidateEnable(CmkResource resource, CmkEnableRequest request)
         {
-            base.ValidateEnable(resource, request);
+            ValidateKeyChange(resource, request);
             var state = ReadState(resource);
-            if (!state.CustomerManaged) return;
-            if (state.IdentityType == CmkIdentityType.UserAssigned && request.Identity.Type == CmkIdentityType.SystemAssigned)
-            {
-                throw CmkErrors.Create("NetAppUserToSystemAssignedNotSupported", resource.Id,
-                    $"The account uses user-assigned identity {state.UserAssignedIdentityId} for its key.");
-            }
-            if (state.Key is { } current && !SameVault(current, request.Key))
+            if (state.CustomerManaged && state.Key is { } current && !SameVault(current, request.Key))
             {
                 throw CmkErrors.Create(KeyVaultChangeNeedsChangeKeyVaultId, resource.Id,
                     $"The account uses vault {current.VaultUri}; {request.Key.VaultUri} is another vault.");
+            }
+        }
+
+        /// <summary>Another vault is allowed here: <see cref="PlanKeyChangeAsync"/> plans it as changeKeyVault.</summary>
+        public override void ValidateKeyChange(CmkResource resource, CmkEnableRequest request)
+        {
+            base.ValidateEnable(resource, request);
+            var state = ReadState(resource);
+            if (state.CustomerManaged && state.IdentityType == CmkIdentityType.UserAssigned && request.Identity.Type == CmkIdentityType.SystemAssigned)
+            {
+                throw CmkErrors.Create("NetAppUserToSystemAssignedNotSupported", resource.Id,
+                    $"The account uses user-assigned identity {state.UserAssignedIdentityId} for its key.");
             }
         }
 

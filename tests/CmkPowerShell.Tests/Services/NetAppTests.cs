@@ -18,8 +18,6 @@ namespace CmkPowerShell.Tests.Services
     /// </summary>
     public class NetAppTests : ServiceEmulatorTest
     {
-        private string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
-        private string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";
         private string Vol1 => NetApp + "/capacityPools/pool1/volumes/vol1";
         private const string SystemPrincipal = "88888888-8888-8888-8888-000000000001";
 
@@ -38,44 +36,6 @@ namespace CmkPowerShell.Tests.Services
         }
 
         private string VolumeKeySource(string volumeId) => Emulator.Server.Store.Get(volumeId)!["properties"]!["encryptionKeySource"]!.GetValue<string>();
-
-        /// <summary>
-        /// A second vault like kv-good (same access policies, key 'cmk') and, unless told not to, an approved private
-        /// endpoint to it in vnet-demo's pe-subnet, as the demo scenario builds pe-kv-good.
-        /// </summary>
-        private string SeedVault(string name, bool withPrivateEndpoint)
-        {
-            var store = Emulator.Server.Store;
-            var vaultId = Emulator.VaultId(name);
-            var vault = store.Get(Emulator.VaultId("kv-good"))!;
-            vault.Remove("id");
-            vault["name"] = name;
-            vault["properties"]!["vaultUri"] = $"https://{name}.vault.azure.net/";
-            vault["properties"]!["privateEndpointConnections"] = new JsonArray();
-            store.Put(vaultId, vault);
-            store.AddKeyVersion(vaultId, "cmk", new KeyVersionSpec(KeySize: 3072, KeyOps: new[] { "encrypt", "decrypt", "wrapKey", "unwrapKey" }));
-            if (!withPrivateEndpoint) return vaultId;
-
-            var peId = $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-{name}";
-            var pe = store.Get(PeKvGood)!;
-            pe.Remove("id");
-            pe.Remove("name");
-            var connection = (JsonObject)pe["properties"]!["privateLinkServiceConnections"]![0]!;
-            connection["id"] = $"{peId}/privateLinkServiceConnections/pe-{name}-connection";
-            connection["properties"]!["privateLinkServiceId"] = vaultId;
-            store.Put(peId, pe);
-            store.Update(vaultId, v => ((JsonArray)v["properties"]!["privateEndpointConnections"]!).Add(new JsonObject
-            {
-                ["id"] = $"{vaultId}/privateEndpointConnections/pe-{name}-connection",
-                ["properties"] = new JsonObject
-                {
-                    ["privateEndpoint"] = new JsonObject { ["id"] = peId },
-                    ["privateLinkServiceConnectionState"] = new JsonObject { ["status"] = "Approved" },
-                    ["provisioningState"] = "Succeeded",
-                },
-            }));
-            return vaultId;
-        }
 
         private async Task<CmkEncryptionStatus?> ChangeKeyAsync(string keyUri)
         {

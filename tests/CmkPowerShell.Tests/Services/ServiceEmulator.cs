@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security;
+using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Services;
@@ -41,6 +42,9 @@ namespace CmkPowerShell.Tests.Services
         protected string NetApp => $"{Rg}/providers/Microsoft.NetApp/netAppAccounts/anf-demo";
         protected string Cassandra => $"{Rg}/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
         protected string DataBox => $"{Rg}/providers/Microsoft.DataBox/jobs/databox-demo";
+        /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
+        protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
+        protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";
         protected string Uai(string name) => $"{Rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}";
         protected static string Key(string vault, string key = "cmk") => $"https://{vault}.vault.azure.net/keys/{key}";
 
@@ -68,6 +72,45 @@ namespace CmkPowerShell.Tests.Services
         {
             Host.Dispose();
             await Emulator.DisposeAsync();
+        }
+
+        /// <summary>
+        /// A second vault like kv-good (same access policies, key 'cmk') and, unless told not to, an approved private
+        /// endpoint to it in vnet-demo's pe-subnet, as the demo scenario builds pe-kv-good: what a NetApp Files
+        /// changeKeyVault needs.
+        /// </summary>
+        protected string SeedVault(string name, bool withPrivateEndpoint)
+        {
+            var store = Emulator.Server.Store;
+            var vaultId = Emulator.VaultId(name);
+            var vault = store.Get(Emulator.VaultId("kv-good"))!;
+            vault.Remove("id");
+            vault["name"] = name;
+            vault["properties"]!["vaultUri"] = $"https://{name}.vault.azure.net/";
+            vault["properties"]!["privateEndpointConnections"] = new JsonArray();
+            store.Put(vaultId, vault);
+            store.AddKeyVersion(vaultId, "cmk", new KeyVersionSpec(KeySize: 3072, KeyOps: new[] { "encrypt", "decrypt", "wrapKey", "unwrapKey" }));
+            if (!withPrivateEndpoint) return vaultId;
+
+            var peId = $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-{name}";
+            var pe = store.Get(PeKvGood)!;
+            pe.Remove("id");
+            pe.Remove("name");
+            var connection = (JsonObject)pe["properties"]!["privateLinkServiceConnections"]![0]!;
+            connection["id"] = $"{peId}/privateLinkServiceConnections/pe-{name}-connection";
+            connection["properties"]!["privateLinkServiceId"] = vaultId;
+            store.Put(peId, pe);
+            store.Update(vaultId, v => ((JsonArray)v["properties"]!["privateEndpointConnections"]!).Add(new JsonObject
+            {
+                ["id"] = $"{vaultId}/privateEndpointConnections/pe-{name}-connection",
+                ["properties"] = new JsonObject
+                {
+                    ["privateEndpoint"] = new JsonObject { ["id"] = peId },
+                    ["privateLinkServiceConnectionState"] = new JsonObject { ["status"] = "Approved" },
+                    ["provisioningState"] = "Succeeded",
+                },
+            }));
+            return vaultId;
         }
 
         protected IReadOnlyList<LoggedRequest> Log => Emulator.Server.Log.Entries;
