@@ -21,12 +21,16 @@ Describe 'Get-AzCmkEncryption' -Skip:(-not $EmulatorAvailable) {
         $all.Service | Should -Be @('NetAppFiles', 'DataExplorer', 'ManagedCassandra', 'Batch')
         $all.CustomerManaged | Should -Not -Contain $true
         ($all | Where-Object Service -eq 'Batch').KeySource | Should -Be 'Microsoft.Batch'
+        # Kusto and Cassandra have no key-source field of their own.
+        $all | Where-Object Service -in 'DataExplorer', 'ManagedCassandra' | ForEach-Object { $_.KeySource | Should -BeNullOrEmpty }
     }
 
-    It 'shows a table with the key and identity columns' {
-        $text = Get-AzCmkEncryption $Batch | Out-String -Width 250
-        $text | Should -Match 'KeySource'
-        $text | Should -Match 'batchdemo'
+    It 'shows a table with one KeyManagedBy column for every service' {
+        $text = @($Batch, $Kusto) | ForEach-Object { [pscustomobject]@{ Id = $_ } } | Get-AzCmkEncryption | Out-String -Width 250
+        $text | Should -Match 'KeyManagedBy'
+        $text | Should -Not -Match 'KeySource'
+        $text | Should -Match 'batchdemo\s+Batch\s+Microsoft\s'
+        $text | Should -Match 'kusto-demo\s+DataExplorer\s+Microsoft\s'
     }
 
     It 'reports a missing resource as ResourceNotFound and goes on' {

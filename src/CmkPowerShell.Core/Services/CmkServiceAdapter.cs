@@ -211,7 +211,7 @@ namespace CmkPowerShell.Core.Services
         {
             var state = ReadState(resource);
             if (!state.CustomerManaged)
-                throw CmkErrors.Create(NotCustomerManagedId, resource.Id, $"{DisplayName} resource {resource.Name} uses {state.KeySource}; enable a customer-managed key first (Set-AzCmkEncryption).");
+                throw CmkErrors.Create(NotCustomerManagedId, resource.Id, $"{DisplayName} resource {resource.Name} uses Microsoft-managed keys; enable a customer-managed key first (Set-AzCmkEncryption).");
             var identity = new CmkIdentitySelection(state.IdentityType ?? CmkIdentityType.SystemAssigned, state.UserAssignedIdentityId);
             return PlanEnable(resource, new CmkEnableRequest(newKey, identity)
             {

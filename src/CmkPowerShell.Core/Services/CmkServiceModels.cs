@@ -84,8 +84,11 @@ namespace CmkPowerShell.Core.Services
     public sealed record CmkEncryptionState
     {
         public bool CustomerManaged { get; init; }
-        /// <summary>The service's own key-source value where it has one (Microsoft.KeyVault, Microsoft.Batch, MicrosoftManaged...).</summary>
-        public string KeySource { get; init; } = "";
+        /// <summary>
+        /// The service's own key-source value (Microsoft.KeyVault, Microsoft.Batch, MicrosoftManaged...); null for services
+        /// that have no such field (Data Explorer, Managed Cassandra), rather than a value the service never reports.
+        /// </summary>
+        public string? KeySource { get; init; }
         public string? KeyUri { get; init; }
         public string? KeyVaultUri { get; init; }
         public string? KeyName { get; init; }
@@ -100,7 +103,7 @@ namespace CmkPowerShell.Core.Services
         /// <summary>Sentences worth telling the user (e.g. "always uses the key's current version").</summary>
         public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
 
-        public static CmkEncryptionState MicrosoftManaged(string keySource) => new CmkEncryptionState { KeySource = keySource };
+        public static CmkEncryptionState MicrosoftManaged(string? keySource) => new CmkEncryptionState { KeySource = keySource };
 
         /// <summary>The key's versionless identifier, when it parses.</summary>
         public KeyIdentifier? Key => KeyIdentifier.TryParse(KeyUri, out var id) ? id : null;
@@ -137,7 +140,8 @@ namespace CmkPowerShell.Core.Services
         public string ResourceId { get; }
         public string Name { get; }
         public bool CustomerManaged { get; }
-        public string KeySource { get; }
+        /// <summary>The service's own key-source value; null when the service has none (Data Explorer, Managed Cassandra).</summary>
+        public string? KeySource { get; }
         public string? KeyUri { get; }
         /// <summary>The pinned version, "versionless" when the service follows the current version, null without a customer key.</summary>
         public string? KeyVersion { get; }
@@ -152,6 +156,6 @@ namespace CmkPowerShell.Core.Services
         /// <summary>The writes this call made (or, under -WhatIf, would have made), in words.</summary>
         public string[] Actions { get; }
 
-        public override string ToString() => $"{Name}: {(CustomerManaged ? KeyUri : KeySource)}";
+        public override string ToString() => $"{Name}: {(CustomerManaged ? KeyUri : KeySource ?? "Microsoft-managed keys")}";
     }
 }

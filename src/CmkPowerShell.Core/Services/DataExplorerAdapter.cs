@@ -30,16 +30,13 @@ namespace CmkPowerShell.Core.Services
             },
         };
 
-        /// <summary>Kusto has no key-source field; these name the two states the way the other services do.</summary>
-        public const string CustomerKeySource = "Microsoft.KeyVault";
-        public const string ServiceKeySource = "Microsoft.Kusto";
-
         public const string VersionlessNote =
             "keyVersion is empty: Data Explorer always uses the key's current version, so a new key version is picked up without an update (auto-rotation).";
 
         public override TargetIdentity ReadIdentity(JsonObject resource)
             => FromManagedIdentity(resource, resource.Str("properties", "keyVaultProperties", "userIdentity"));
 
+        /// <summary>Kusto has no key-source field: the key vault properties alone say whether a customer key is set, so KeySource stays null.</summary>
         public override CmkEncryptionState ReadState(CmkResource resource)
         {
             var kv = resource.Json.At("properties", "keyVaultProperties");
@@ -47,12 +44,11 @@ namespace CmkPowerShell.Core.Services
             var keyName = kv.Str("keyName");
             var status = resource.Json.Str("properties", "state");
             if (vaultUri == null || keyName == null)
-                return CmkEncryptionState.MicrosoftManaged(ServiceKeySource) with { ServiceStatus = status };
+                return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status };
             var version = kv.Str("keyVersion");
             var state = new CmkEncryptionState
             {
                 CustomerManaged = true,
-                KeySource = CustomerKeySource,
                 KeyVaultUri = vaultUri,
                 KeyName = keyName,
                 KeyVersion = version,

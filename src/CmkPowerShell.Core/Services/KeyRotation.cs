@@ -75,7 +75,7 @@ namespace CmkPowerShell.Core.Services
                 if (!state.CustomerManaged)
                 {
                     throw CmkErrors.Create(CmkServiceAdapter.NotCustomerManagedId, resourceId,
-                        $"{adapter.DisplayName} resource {resource.Name} uses {state.KeySource}.");
+                        $"{adapter.DisplayName} resource {resource.Name} uses Microsoft-managed keys.");
                 }
                 var current = state.Key ?? throw CmkErrors.Create(CmkServiceAdapter.NotCustomerManagedId, resourceId,
                     $"Its configured key '{state.KeyUri}' is not a key identifier this module can read.");

@@ -40,8 +40,6 @@ namespace CmkPowerShell.Core.Services
             },
         };
 
-        public const string CustomerKeySource = "Microsoft.KeyVault";
-        public const string ServiceKeySource = "Microsoft-managed";
         public const string DiskKeyProperty = "managedDiskCustomerKeyUri";
         public const string BackupKeyProperty = "backupStorageCustomerKeyUri";
         public const string UserAssignedNotSupportedId = "ManagedCassandraUserAssignedIdentityNotSupported";
@@ -59,6 +57,7 @@ namespace CmkPowerShell.Core.Services
 
         public override TargetIdentity ReadIdentity(JsonObject resource) => FromManagedIdentity(resource, null);
 
+        /// <summary>The cluster has no key-source field: a data center's disk key decides, so KeySource stays null.</summary>
         public override CmkEncryptionState ReadState(CmkResource resource)
         {
             var details = new Dictionary<string, string?>();
@@ -80,14 +79,13 @@ namespace CmkPowerShell.Core.Services
             var status = resource.Json.Str("properties", "provisioningState");
             var configured = diskKeys.Where(k => k != null).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (configured.Count == 0)
-                return CmkEncryptionState.MicrosoftManaged(ServiceKeySource) with { ServiceStatus = status, Details = details };
+                return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status, Details = details };
             if (configured.Count > 1 || diskKeys.Contains(null))
                 notes.Insert(0, "The data centers do not all use the same disk key: see Details.");
             KeyIdentifier.TryParse(configured[0], out var key);
             var state = new CmkEncryptionState
             {
                 CustomerManaged = true,
-                KeySource = CustomerKeySource,
                 KeyUri = configured[0],
                 KeyVaultUri = key?.VaultUri,
                 KeyName = key?.Name,

@@ -19,6 +19,7 @@ namespace CmkPowerShell.Tests.Services
             Assert.NotNull(status);
             Assert.True(status!.Changed);
             Assert.True(status.CustomerManaged);
+            Assert.Null(status.KeySource);
             Assert.Equal("https://kv-good.vault.azure.net/keys/cmk", status.KeyUri);
             Assert.Equal(CmkEncryptionStatus.Versionless, status.KeyVersion);
             Assert.Contains(DataExplorerAdapter.VersionlessNote, status.Notes);
@@ -140,7 +141,8 @@ namespace CmkPowerShell.Tests.Services
 
             Assert.False(status!.CustomerManaged);
             Assert.True(status.Changed);
-            Assert.Equal(DataExplorerAdapter.ServiceKeySource, status.KeySource);
+            // Kusto has no key-source field: none is invented for either state.
+            Assert.Null(status.KeySource);
             var patch = Assert.Single(Writes(Kusto));
             var kv = JsonNode.Parse(patch.RequestBody!)!["properties"]!["keyVaultProperties"]!.AsObject();
             Assert.All(kv, p => Assert.Equal("", p.Value!.GetValue<string>()));

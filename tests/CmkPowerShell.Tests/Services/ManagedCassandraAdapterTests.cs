@@ -29,6 +29,8 @@ namespace CmkPowerShell.Tests.Services
 
             Assert.True(status!.Changed);
             Assert.True(status.CustomerManaged);
+            // The cluster has no key-source field: none is invented.
+            Assert.Null(status.KeySource);
             Assert.Equal("https://kv-good.vault.azure.net/keys/cmk", status.KeyUri);
             Assert.Equal("SystemAssigned", status.IdentityType);
             Assert.NotNull(status.PrincipalId);
