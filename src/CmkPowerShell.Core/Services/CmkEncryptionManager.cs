@@ -272,7 +272,7 @@ namespace CmkPowerShell.Core.Services
             return await ApplyAsync(adapter, resource, writes, "Disable customer-managed key", ct).ConfigureAwait(false);
         }
 
-        // ---- shared by Set/Disable and issue 6's Update-AzCmkKeyVersion ---------------------------------------------
+        // ---- shared by Set, Disable and Update-AzCmkKeyVersion ------------------------------------------------------
 
         /// <summary>
         /// Asks ShouldProcess for the whole change, sends the writes in order (following each long-running operation with

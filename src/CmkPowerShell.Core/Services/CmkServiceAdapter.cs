@@ -200,7 +200,7 @@ namespace CmkPowerShell.Core.Services
 
         public const string DisableNotSupportedId = "CmkDisableNotSupported";
 
-        // ---- changing the key (issue 6) ---------------------------------------------------------------------------
+        // ---- changing the key ---------------------------------------------------------------------------------------
 
         /// <summary>
         /// The writes that move a resource already under a customer key to <paramref name="newKey"/> (another version, or

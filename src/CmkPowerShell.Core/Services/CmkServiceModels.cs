@@ -66,7 +66,7 @@ namespace CmkPowerShell.Core.Services
         public string? PrincipalId { get; init; }
     }
 
-    /// <summary>Issue 6 (Update-AzCmkKeyVersion): how a key change is to be written.</summary>
+    /// <summary>How Update-AzCmkKeyVersion writes a key change, where a service has choices (Cassandra backup key, vault move).</summary>
     public sealed record CmkKeyChangeOptions
     {
         /// <summary>Move the backup key too where the service has one (Managed Cassandra); the default.</summary>

@@ -277,7 +277,7 @@ namespace CmkPowerShell.Core.Services
             return base.BuildDisableWrites(resource);
         }
 
-        // ---- changing the key (issue 6) ---------------------------------------------------------------------------
+        // ---- changing the key ---------------------------------------------------------------------------------------
 
         /// <summary>
         /// Same vault: a different key name is the rekey (PATCH keyName); the same key is up to date whatever the version,
