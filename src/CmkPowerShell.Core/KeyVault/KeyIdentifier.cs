@@ -70,6 +70,13 @@ namespace CmkPowerShell.Core.KeyVault
             return identifier != null;
         }
 
+        /// <summary>
+        /// The key URI of a vault URI, key name and optional version, as services store them apart. The vault URI's host
+        /// is kept as given (not normalized): the result shows what the service was told and may not even parse.
+        /// </summary>
+        public static string Compose(string vaultUri, string keyName, string? version)
+            => vaultUri.TrimEnd('/') + "/keys/" + keyName + (version == null ? "" : "/" + version);
+
         /// <summary>Builds the identifier of a key given by vault name, in the given cloud.</summary>
         public static KeyIdentifier FromParts(string vaultName, string keyName, string? version, AzureCloud cloud,
             KeyVaultKind kind = KeyVaultKind.Vault)

@@ -107,7 +107,7 @@ namespace CmkPowerShell.Core.Requirements
         private static KeyIdentifier? KeyFromVaultUri(KeyVaultResource? vault, KeyReference reference)
         {
             if (vault?.VaultUri == null) return null;
-            var uri = vault.VaultUri.TrimEnd('/') + "/keys/" + reference.KeyName + (reference.Version == null ? "" : "/" + reference.Version);
+            var uri = KeyIdentifier.Compose(vault.VaultUri, reference.KeyName, reference.Version);
             return KeyIdentifier.TryParse(uri, out var id) ? id : null;
         }
 

@@ -52,7 +52,7 @@ namespace CmkPowerShell.Core.Services
                 KeyVaultUri = vaultUri,
                 KeyName = keyName,
                 KeyVersion = version,
-                KeyUri = vaultUri.TrimEnd('/') + "/keys/" + keyName + (version == null ? "" : "/" + version),
+                KeyUri = KeyIdentifier.Compose(vaultUri, keyName, version),
                 ServiceStatus = status,
                 Notes = version == null ? new[] { VersionlessNote } : new string[0],
             };

@@ -122,7 +122,7 @@ namespace CmkPowerShell.Core.Services
                 KeySource = keySource,
                 KeyVaultUri = vaultUri,
                 KeyName = keyName,
-                KeyUri = vaultUri.TrimEnd('/') + "/keys/" + keyName,
+                KeyUri = KeyIdentifier.Compose(vaultUri, keyName, null),
                 ServiceStatus = kv.Str("status"),
                 Details = details,
                 Notes = notes,

@@ -59,6 +59,14 @@ namespace CmkPowerShell.Tests.KeyVault
             Assert.Null(none);
         }
 
+        [Theory]
+        [InlineData("https://kv1.vault.azure.net/", null, "https://kv1.vault.azure.net/keys/k")]
+        [InlineData("https://kv1.vault.azure.net", null, "https://kv1.vault.azure.net/keys/k")]
+        [InlineData("https://kv1.vault.azure.net/", "0123456789abcdef0123456789abcdef", "https://kv1.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef")]
+        [InlineData("https://KV1.vault.azure.net:443/", null, "https://KV1.vault.azure.net:443/keys/k")]
+        public void Compose_joins_a_stored_vault_uri_name_and_version_without_normalizing(string vaultUri, string? version, string expected)
+            => Assert.Equal(expected, KeyIdentifier.Compose(vaultUri, "k", version));
+
         [Fact]
         public void A_key_of_another_cloud_parses_but_is_not_in_the_connected_cloud()
         {
