@@ -20,8 +20,14 @@ namespace CmkPowerShell.Core.Requirements
         private readonly ICmkHost? _host;
 
         public RequirementEngine(IAzureResources azure, ICmkHost? host = null)
+            : this(new KeyVaultReader(azure), host)
         {
-            Reader = new KeyVaultReader(azure);
+        }
+
+        /// <summary>An engine over a reader that lives longer than one run (a whole pipeline of Set-AzCmkEncryption).</summary>
+        public RequirementEngine(KeyVaultReader reader, ICmkHost? host = null)
+        {
+            Reader = reader ?? throw new ArgumentNullException(nameof(reader));
             _host = host;
         }
 

@@ -34,12 +34,19 @@ namespace CmkPowerShell.Core.Services
         private readonly IAzureResources _azure;
         private readonly ICmkHost _host;
         private readonly CmkGrantOptions? _grantOptions;
+        private readonly KeyVaultReader _reader;
 
-        public CmkEncryptionManager(IAzureResources azure, ICmkHost host, CmkGrantOptions? grantOptions = null)
+        /// <param name="reader">
+        /// The run's cached reader for what is read before any write (vaults, keys, identities, role assignments), shared
+        /// by every resource of one pipeline so each vault and key is read once; null gives this manager its own.
+        /// Evaluations after a write (grant visibility, a new principal's access) always read afresh.
+        /// </param>
+        public CmkEncryptionManager(IAzureResources azure, ICmkHost host, CmkGrantOptions? grantOptions = null, KeyVaultReader? reader = null)
         {
             _azure = azure ?? throw new ArgumentNullException(nameof(azure));
             _host = host ?? throw new ArgumentNullException(nameof(host));
             _grantOptions = grantOptions;
+            _reader = reader ?? new KeyVaultReader(azure);
         }
 
         private CancellationToken Token(CancellationToken ct) => ct.CanBeCanceled ? ct : _host.CancellationToken;
@@ -92,14 +99,13 @@ namespace CmkPowerShell.Core.Services
 
             var identityWrites = adapter.PlanIdentity(resource, selection);
             var intended = adapter.IdentityFor(resource, selection);
-            var reader = new KeyVaultReader(_azure);
             if (!options.SkipValidation)
             {
-                reader = await ValidateAsync(adapter, resource, key, intended, identityWrites.Count > 0, options.GrantAccess, ct).ConfigureAwait(false);
+                await ValidateAsync(adapter, resource, key, intended, identityWrites.Count > 0, options.GrantAccess, ct).ConfigureAwait(false);
                 if (backupKey != null && !backupKey.Equals(key))
                     await ValidateAsync(adapter, resource, backupKey, intended, identityWrites.Count > 0, options.GrantAccess, ct).ConfigureAwait(false);
             }
-            var vault = await reader.FindVaultAsync(key, ct).ConfigureAwait(false);
+            var vault = await _reader.FindVaultAsync(key, ct).ConfigureAwait(false);
             request = request with { KeyVaultResourceId = vault?.Id, KeyVaultTenantId = vault?.TenantId, PrincipalId = intended.PrincipalId };
 
             var enableWrites = adapter.PlanEnable(resource, request);
@@ -166,12 +172,12 @@ namespace CmkPowerShell.Core.Services
         /// Runs the requirement checks for the resource with the identity it is about to use. Failed checks stop the call
         /// before any write, listed in one typed error. Identity.Access is left to the grant when -GrantAccess is given; a
         /// system-assigned identity still to be enabled cannot have access yet, so without -GrantAccess that fails here too.
-        /// Returns the run's reader (its vault and key reads are reused).
+        /// Reads through the run's reader, whose vault and key reads the rest of the call reuses.
         /// </summary>
-        public async Task<KeyVaultReader> ValidateAsync(CmkServiceAdapter adapter, CmkResource resource, KeyIdentifier key, TargetIdentity intended,
+        public async Task ValidateAsync(CmkServiceAdapter adapter, CmkResource resource, KeyIdentifier key, TargetIdentity intended,
             bool identityWillBeWritten, bool grantAccess, CancellationToken cancellationToken)
         {
-            var engine = new RequirementEngine(_azure, _host);
+            var engine = new RequirementEngine(_reader, _host);
             var request = new RequirementRequest(KeyReference.FromIdentifier(key), RequirementTarget.FromResource(WithType(resource, adapter), intended))
             {
                 Cloud = _azure.Cloud,
@@ -194,7 +200,6 @@ namespace CmkPowerShell.Core.Services
                 if (identityWillBeWritten && warning.Check == CheckIds.IdentityPresent) { _host.WriteVerbose(warning.Message); continue; }
                 _host.WriteWarning($"[{warning.Check}] {warning.Message}" + (warning.RecommendedAction == null ? "" : " " + warning.RecommendedAction));
             }
-            return engine.Reader;
         }
 
         /// <summary>The engine decides the service from the body's type; a GET body always has it, but keep it explicit.</summary>
@@ -214,9 +219,9 @@ namespace CmkPowerShell.Core.Services
             if (vault == null || identity.PrincipalId == null) return true;
             foreach (var k in DistinctKeys(key, backupKey))
             {
-                var keyVault = k.VaultName == key.VaultName ? vault : await new KeyVaultReader(_azure).FindVaultAsync(k, ct).ConfigureAwait(false);
+                var keyVault = k.VaultName == key.VaultName ? vault : await _reader.FindVaultAsync(k, ct).ConfigureAwait(false);
                 if (keyVault == null) return true;
-                var evaluation = await KeyVaultAccessGranter.EvaluateAsync(new KeyVaultReader(_azure), keyVault, k.Name, identity.PrincipalId,
+                var evaluation = await KeyVaultAccessGranter.EvaluateAsync(_reader, keyVault, k.Name, identity.PrincipalId,
                     adapter.Requirements.Access, ct).ConfigureAwait(false);
                 if (!evaluation.Granted) return true;
             }
@@ -241,7 +246,7 @@ namespace CmkPowerShell.Core.Services
 
         private async Task<string> UserAssignedPrincipalAsync(string? uai, CancellationToken ct)
         {
-            var identity = uai == null ? null : await new KeyVaultReader(_azure).GetUserAssignedIdentityAsync(uai, ct).ConfigureAwait(false);
+            var identity = uai == null ? null : await _reader.GetUserAssignedIdentityAsync(uai, ct).ConfigureAwait(false);
             return identity?.PrincipalId ?? throw CmkErrors.Create("IdentityNotFound", uai, "The identity's principal id could not be read.");
         }
 

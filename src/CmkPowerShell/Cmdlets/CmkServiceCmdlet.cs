@@ -1,5 +1,6 @@
 using System;
 using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.KeyVault;
 using CmkPowerShell.Core.Services;
 
 namespace CmkPowerShell.Cmdlets
@@ -11,10 +12,13 @@ namespace CmkPowerShell.Cmdlets
     public abstract class CmkServiceCmdlet : CmkCmdlet
     {
         private CmkSession? _session;
+        // One cache for the whole pipeline: resources sharing a vault read it and its keys once.
+        private KeyVaultReader? _reader;
 
         protected override void BeginProcessing()
         {
             _session = Run(host => GetSessionAsync(host));
+            if (_session != null) _reader = new KeyVaultReader(_session);
         }
 
         /// <summary>Runs the manager for one pipeline item and writes its result (when <paramref name="emit"/> and not null).</summary>
@@ -23,7 +27,8 @@ namespace CmkPowerShell.Cmdlets
         {
             if (_session is null) return;
             var session = _session;
-            if (TryRunItem(host => work(new CmkEncryptionManager(session, host), host.CancellationToken), out var result) && emit && result != null)
+            var reader = _reader;
+            if (TryRunItem(host => work(new CmkEncryptionManager(session, host, reader: reader), host.CancellationToken), out var result) && emit && result != null)
             {
                 WriteObject(result);
             }
