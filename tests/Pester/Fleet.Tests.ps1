@@ -17,8 +17,12 @@ BeforeAll {
     $script:NewVersion = '1f1e2d3c4b5a49687766554433221101'
     $script:Numbers = 1..120
 
-    function Get-EmulatorRequest { @((Invoke-CmkEmulatorAdmin -Emulator $Emulator -Method GET -Route requests).value) }
-    function Clear-EmulatorRequest { $null = Invoke-CmkEmulatorAdmin -Emulator $Emulator -Method DELETE -Route requests }
+    # The emulator's request log through its admin endpoint (self-signed certificate: test plumbing only).
+    function Invoke-EmulatorLog([string] $Method) {
+        Invoke-RestMethod -Method $Method -Uri ($Emulator.Profile.endpoint.TrimEnd('/') + '/_emulator/requests') -SkipCertificateCheck
+    }
+    function Get-EmulatorRequest { @((Invoke-EmulatorLog GET).value) }
+    function Clear-EmulatorRequest { $null = Invoke-EmulatorLog DELETE }
 }
 
 Describe 'Fleet discovery and rotation against the emulator' -Skip:(-not $EmulatorAvailable) {
