@@ -6,8 +6,9 @@ using System.Text.Json.Nodes;
 namespace CmkPowerShell.Emulator
 {
     /// <summary>
-    /// The built-in "fleet" scenario, made rather than stored because its size varies: <c>fleet[:resources[:subscriptions[:vaults]]]</c>
-    /// (default fleet:60:3:2). Data Explorer clusters and Batch accounts alternate, spread round-robin over the
+    /// The built-in "fleet" scenario, made rather than stored because its size varies:
+    /// <c>fleet[:resources[:subscriptions[:vaults[:mix]]]]</c> (default fleet:60:3:2:1; mix 0 leaves out the
+    /// Microsoft-managed and expiring-key resources, so every resource is pinned to the older version of 'cmk'). Data Explorer clusters and Batch accounts alternate, spread round-robin over the
     /// subscriptions (the first is the connected one; the others sit in management group <c>mg-fleet</c>, and
     /// <c>mg-root</c> holds the first and <c>mg-fleet</c>) and over vaults <c>kv-fleet-1..n</c> (in the first subscription,
     /// purge-protected, each granting exactly its resources' identities). Each vault's key <c>cmk</c> has an older and a
@@ -35,6 +36,7 @@ namespace CmkPowerShell.Emulator
             var resources = parts.Length > 0 ? parts[0] : 60;
             var subscriptions = parts.Length > 1 ? Math.Max(1, parts[1]) : 3;
             var vaults = parts.Length > 2 ? Math.Max(1, parts[2]) : 2;
+            var mix = parts.Length <= 3 || parts[3] != 0;
 
             var s = new JsonObject
             {
@@ -65,8 +67,8 @@ namespace CmkPowerShell.Emulator
                 var vault = (i - 1) % vaults;
                 var sub = SubscriptionId((i - 1) % subscriptions);
                 var principal = $"55555555-5555-5555-5555-{i:000000000000}";
-                var microsoftManaged = i % 10 == 0;
-                var expiring = !microsoftManaged && i % 7 == 0;
+                var microsoftManaged = mix && i % 10 == 0;
+                var expiring = mix && !microsoftManaged && i % 7 == 0;
                 if (expiring) vault = 0;
                 var keyName = expiring ? "expiring" : "cmk";
                 var version = expiring ? ExpiringVersion : OldVersion;
