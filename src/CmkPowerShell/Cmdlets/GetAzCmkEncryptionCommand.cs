@@ -23,7 +23,8 @@ namespace CmkPowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string ResourceId { get; set; } = "";
 
-        [Parameter(ParameterSetName = ScopeSet, Position = 0,
+        // Named only: a resource id given by position keeps meaning -ResourceId, as it always did.
+        [Parameter(ParameterSetName = ScopeSet,
             HelpMessage = "Subscriptions (id or /subscriptions/<id>), resource groups (/subscriptions/<id>/resourceGroups/<name>) or management groups (/providers/Microsoft.Management/managementGroups/<name>) to search through Azure Resource Graph; default: the connected subscription.")]
         [ValidateNotNullOrEmpty]
         public string[]? Scope { get; set; }

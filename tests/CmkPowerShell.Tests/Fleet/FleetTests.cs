@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
-using System.Security;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
@@ -53,26 +52,9 @@ namespace CmkPowerShell.Tests.Fleet
         public async Task InitializeAsync()
         {
             await _emulator.InitializeAsync();
-            Session = await ConnectAsync(new CmkTransportOptions { RetryDelay = TimeSpan.FromMilliseconds(50) });
+            Session = await EmulatorSessions.ConnectAsync(Server, Host, new CmkTransportOptions { RetryDelay = TimeSpan.FromMilliseconds(50) });
             Server.Log.Clear();
             Host.Clear();
-        }
-
-        protected Task<CmkSession> ConnectAsync(CmkTransportOptions transport)
-        {
-            var token = new SecureString();
-            foreach (var c in Server.AdminToken) token.AppendChar(c);
-            token.MakeReadOnly();
-            return CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Server.Endpoint,
-                TrustedCertificateThumbprint = Server.CertificateThumbprint,
-                TenantId = Server.TenantId,
-                SubscriptionId = Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = token,
-                Transport = transport,
-            }, Host);
         }
 
         public async Task DisposeAsync()
