@@ -105,6 +105,7 @@ namespace CmkPowerShell.Core.Services
             private readonly ICmkHost _run;
             private readonly CancellationToken _stopNew;
             private readonly CancellationTokenSource _token;
+            private readonly CancellationToken _cancellation;
             private readonly CancellationTokenRegistration _onStop;
             private readonly object _gate = new object();
             private bool _writing;
@@ -114,6 +115,8 @@ namespace CmkPowerShell.Core.Services
                 _run = run;
                 _stopNew = stopNew;
                 _token = CancellationTokenSource.CreateLinkedTokenSource(run.CancellationToken);
+                // Kept apart from the source: a cached read started by this resource may outlive it and still ask.
+                _cancellation = _token.Token;
                 _onStop = stopNew.Register(() =>
                 {
                     lock (_gate)
@@ -124,7 +127,7 @@ namespace CmkPowerShell.Core.Services
                 });
             }
 
-            public CancellationToken CancellationToken => _token.Token;
+            public CancellationToken CancellationToken => _cancellation;
 
             public void WriteVerbose(string message) => _run.WriteVerbose(message);
 

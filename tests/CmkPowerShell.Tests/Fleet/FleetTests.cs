@@ -265,6 +265,29 @@ namespace CmkPowerShell.Tests.Fleet
             Assert.Empty(Host.Progress);
         }
 
+        [Fact]
+        public async Task Stopping_after_a_confirmed_write_lets_that_write_finish_and_starts_no_other()
+        {
+            var ids = PinnedResources(6);
+            using var stop = new CancellationTokenSource();
+            // Ctrl+C arrives just after the first resource was confirmed, while its write and operation (100 ms) are in
+            // flight: that write must finish and be reported; no other resource may start.
+            Host.ShouldProcessAnswer = (_, _) =>
+            {
+                _ = Task.Run(async () => { await Task.Delay(30); stop.Cancel(); });
+                return true;
+            };
+            var rotation = new KeyRotation(Session);
+            var settled = new ConcurrentDictionary<string, (CmkKeyRotationResult? Result, Exception? Error)>();
+            await new FleetRun(Host, Session.Limiter, "test", showProgress: false).RunAsync(ids, 1,
+                (id, host) => rotation.RotateAsync(new CmkKeyRotationRequest(id), host, host.CancellationToken),
+                (id, result, error) => settled[id] = (result, error), stop.Token);
+
+            var first = Assert.Single(settled);
+            Assert.Equal(CmkKeyRotationStatus.Updated, first.Value.Result!.Status);
+            Assert.Single(Server.Log.Entries, e => e.Method == "PATCH" && e.Status < 300);
+        }
+
         private static string Regex(string id) => System.Text.RegularExpressions.Regex.Escape(id) + "$";
     }
 
