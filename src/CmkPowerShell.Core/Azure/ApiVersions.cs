@@ -15,6 +15,8 @@ namespace CmkPowerShell.Core.Azure
         public const string Kusto = "2023-08-15";
         public const string ManagedCassandra = "2025-10-15";
         public const string Batch = "2024-02-01";
+        public const string EventHub = "2024-01-01";
+        public const string ServiceBus = "2021-11-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -31,6 +33,8 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Kusto"] = Kusto,
             ["Microsoft.DocumentDB"] = ManagedCassandra,
             ["Microsoft.Batch"] = Batch,
+            ["Microsoft.EventHub"] = EventHub,
+            ["Microsoft.ServiceBus"] = ServiceBus,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -53,6 +57,11 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DocumentDB/cassandraClusters"] = ManagedCassandra,
             ["Microsoft.DocumentDB/cassandraClusters/dataCenters"] = ManagedCassandra,
             ["Microsoft.Batch/batchAccounts"] = Batch,
+            ["Microsoft.EventHub/namespaces"] = EventHub,
+            ["Microsoft.EventHub/namespaces/eventhubs"] = EventHub,
+            ["Microsoft.ServiceBus/namespaces"] = ServiceBus,
+            ["Microsoft.ServiceBus/namespaces/queues"] = ServiceBus,
+            ["Microsoft.ServiceBus/namespaces/topics"] = ServiceBus,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

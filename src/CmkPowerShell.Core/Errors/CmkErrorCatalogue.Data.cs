@@ -20,6 +20,8 @@ namespace CmkPowerShell.Core.Errors
         public const string ArmResourceIds = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules";
         public const string KeyVaultRestErrors = "https://learn.microsoft.com/azure/key-vault/general/rest-error-codes";
         public const string KeyVaultNaming = "https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates";
+        public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
+        public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -220,6 +222,16 @@ namespace CmkPowerShell.Core.Errors
                 ErrorSources.ManagedCassandra) { Parameter = "DataCenterName" },
 
             // ---------------- Batch: documented states (004) and the pinned spec ----------------
+            // ---------------- Rules on when a key can be set (creation, empty resources, tiers) ----------------
+            new CmkErrorEntry("CmkOnlyOnEmptyNamespace", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus,
+                "Encryption with a customer-managed key can be enabled only on a new or empty namespace; this one holds event hubs, queues or topics.",
+                "Create a new namespace with the key (check it first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium -Quiet) and move the entities to it; "
+                + "or delete the namespace's entities before setting the key.",
+                ErrorSources.EventHubs + "; " + ErrorSources.ServiceBus) { UserCanFix = false },
+            new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus,
+                "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus needs Premium.",
+                "Create the resource in a tier that takes a customer-managed key, with the key, and move to it.",
+                ErrorSources.EventHubs + " (Premium and Dedicated); " + ErrorSources.ServiceBus + " (Premium only)") { CheckIds = new[] { "Resource.Sku" } },
             new CmkErrorEntry("BatchCmkNotSupportedOnExistingAccount", UnsupportedOperation, InvalidOperation, Batch,
                 "Customer-managed keys are supported only for Batch accounts created with them, not added to existing accounts.",
                 "Create a new Batch account with a system-assigned identity and set its key at creation.",

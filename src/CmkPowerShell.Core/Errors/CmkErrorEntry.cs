@@ -28,8 +28,10 @@ namespace CmkPowerShell.Core.Errors
         DataExplorer = 16,
         ManagedCassandra = 32,
         Batch = 64,
-        /// <summary>The five services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch,
+        EventHubs = 128,
+        ServiceBus = 256,
+        /// <summary>The services whose keys the module manages.</summary>
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -35,6 +35,7 @@ namespace CmkPowerShell.Core.Requirements
         private JsonObject? _resource;
         private string? _targetMissing;     // the target resource does not exist
         private string? _location;
+        private string? _sku;               // the resource's SKU, or the one the future resource will have
         private TargetIdentity _identity = TargetIdentity.None;
         private string? _identityMissing;   // a user-assigned identity that does not exist
 
@@ -64,6 +65,7 @@ namespace CmkPowerShell.Core.Requirements
 
             CheckKeyUriFormat();
             CheckCloudHost();
+            CheckSku();
             CheckVaultExists();
             CheckVaultFlag(CheckIds.KeyVaultSoftDelete, _profile.SoftDeleteRequired, v => v.SoftDeleteEnabled, "soft delete");
             CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection");
@@ -126,11 +128,13 @@ namespace CmkPowerShell.Core.Requirements
                     if (_resource == null) { _targetMissing = problem ?? $"Resource {target.ResourceId} was not found."; return; }
                 }
                 _location = _resource.Str("location");
+                _sku = _serviceTarget.ReadSku(_resource);
                 _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
             }
             else
             {
                 _location = target.Location;
+                _sku = target.Sku;
                 _identity = target.UserAssignedIdentityId != null
                     ? new TargetIdentity(CmkIdentityType.UserAssigned, null, null, target.UserAssignedIdentityId)
                     : new TargetIdentity(null, target.PrincipalId, null, null);
@@ -166,6 +170,7 @@ namespace CmkPowerShell.Core.Requirements
                 : string.Join(" or ", _profile.SupportedIdentityTypes);
             _values["keyTypes"] = string.Join(" or ", _profile.AllowedKeyTypes);
             _values["sizes"] = _profile.KeySizeRule;
+            _values["skus"] = _profile.SupportedSkus == null ? "any SKU" : string.Join(" or ", _profile.SupportedSkus);
             _values["operations"] = string.Join(" + ", _profile.KeyOperations);
             _values["days"] = _request.ExpiryWarningDays.ToString(CultureInfo.InvariantCulture);
             _values["permissions"] = _vault?.PermissionModel == KeyVaultPermissionModel.Rbac
@@ -297,6 +302,26 @@ namespace CmkPowerShell.Core.Requirements
             if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
             else if (enabled(_vault!)) Add(checkId, RequirementStatus.Passed, $"Key vault '{_vault!.Name}' has {what} enabled.");
             else Unmet(checkId);
+        }
+
+        /// <summary>
+        /// Only for services whose documentation limits the SKU: the SKU of the resource, or the -Sku of one still to be
+        /// created; a preflight without -Sku says what it could not check rather than pass.
+        /// </summary>
+        private void CheckSku()
+        {
+            const string id = CheckIds.ResourceSku;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service) || SkipWithoutTarget(id)) return;
+            if (_sku == null)
+            {
+                Add(id, RequirementStatus.Skipped, _targetId != null
+                    ? $"The resource has no SKU to compare with {_values["skus"]}."
+                    : $"No -Sku was given; {_profile.DisplayName} takes a customer-managed key only under {_values["skus"]}.", IdentityTarget);
+                return;
+            }
+            if (_profile.IsSkuSupported(_sku))
+                Add(id, RequirementStatus.Passed, $"{_profile.DisplayName} takes a customer-managed key under SKU {_sku}.", IdentityTarget);
+            else Unmet(id, $"the SKU is {_sku}", IdentityTarget);
         }
 
         private void CheckRegion()

@@ -48,6 +48,9 @@ namespace CmkPowerShell.Core.Services
         /// <summary>The identity the resource uses for its key; <see cref="TargetIdentity.None"/> when it has none yet.</summary>
         public abstract TargetIdentity ReadIdentity(JsonObject resource);
 
+        /// <summary>The resource's SKU (tier) name, compared with <see cref="ServiceRequirements.SupportedSkus"/>; null when it has none.</summary>
+        public virtual string? ReadSku(JsonObject resource) => resource.Str("sku", "name");
+
         /// <summary>The encryption as configured on the resource.</summary>
         public abstract CmkEncryptionState ReadState(CmkResource resource);
 

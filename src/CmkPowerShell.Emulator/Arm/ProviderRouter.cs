@@ -33,6 +33,8 @@ namespace CmkPowerShell.Emulator
                 new KustoHandler(world, cmk),
                 new CassandraHandler(world, cmk),
                 new BatchHandler(world, cmk),
+                MessagingNamespaceHandler.EventHub(world, cmk),
+                MessagingNamespaceHandler.ServiceBus(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

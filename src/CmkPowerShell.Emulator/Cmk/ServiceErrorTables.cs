@@ -32,6 +32,13 @@ namespace CmkPowerShell.Emulator
             return new CmkFailure(check, e.Code, message);
         }
 
+        /// <summary>A failed rule on the resource itself (tier, emptiness); {detail} in the message is filled from <paramref name="detail"/>.</summary>
+        public CmkFailure Rule(CmkCheck check, string detail)
+        {
+            var e = _entries[check];
+            return new CmkFailure(check, e.Code, e.Message.Replace("{detail}", detail));
+        }
+
         internal sealed record Entry(string Code, string Message, bool Documented = true);
 
         // ---------------------------------------------------------------------------------------------------------
@@ -146,6 +153,30 @@ namespace CmkPowerShell.Emulator
             new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("Batch account", "account's managed identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Event Hubs and Service Bus namespaces: the configure-customer-managed-key pages document the requirements
+        // (Premium/Dedicated resp. Premium; soft delete and purge protection; get/wrapKey/unwrapKey; "the encryption can be
+        // enabled only for new or empty namespaces. If the namespace contains event hubs [queues or topics], the encryption
+        // operation fails") but no error codes or messages: the emulator's wording, with ARM's generic BadRequest code.
+        public static readonly ServiceErrorTable EventHub = new("Microsoft.EventHub", "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium or Dedicated", "event hubs"));
+
+        public static readonly ServiceErrorTable ServiceBus = new("Microsoft.ServiceBus", "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium", "queues or topics"));
+
+        private static Dictionary<CmkCheck, Entry> Messaging(Dictionary<CmkCheck, Entry> entries, string tiers, string entities)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for namespaces in the " + tiers + " tier; this namespace is {detail}.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Encryption can be enabled only for new or empty namespaces; this namespace contains {detail} " + entities + ".", false);
+            return entries;
+        }
 
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
