@@ -55,42 +55,26 @@ namespace CmkPowerShell.Core.Services
 
         private static IReadOnlyList<JsonObject> KeyEntries(JsonObject resource) => resource.Objects("properties", "encryption", "keyVaultProperties");
 
+        /// <summary>Each keyVaultProperties item is the shared {keyVaultUri, keyName, keyVersion} block plus its identity.</summary>
+        private static readonly KeyVaultPropertiesBlock Block = KeyVaultPropertiesBlock.CamelCase;
+
         public override CmkEncryptionState ReadState(CmkResource resource)
         {
-            var entries = KeyEntries(resource.Json).Where(e => e.Str("keyVaultUri") != null && e.Str("keyName") != null).ToList();
+            var keys = KeyEntries(resource.Json).Select(e => Block.Read(e)).Where(k => k != null).Select(k => k!.Value).ToList();
             var status = resource.Json.Str("properties", "status") ?? resource.Json.Str("properties", "provisioningState");
-            if (entries.Count == 0) return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status };
+            var first = KeyEntries(resource.Json).FirstOrDefault(e => Block.Read(e) != null);
+            if (first == null) return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status };
 
-            var first = entries[0];
-            var version = NullIfEmpty(first.Str("keyVersion"));
+            var state = Block.State(first, DisplayName, resource.Json.Str("properties", "encryption", "keySource") ?? CustomerKeySource);
             var details = new Dictionary<string, string?>();
-            for (int i = 0; i < entries.Count; i++)
-            {
-                var e = entries[i];
-                details[$"key{i + 1}"] = KeyIdentifier.Compose(e.Str("keyVaultUri")!, e.Str("keyName")!, NullIfEmpty(e.Str("keyVersion")));
-            }
+            for (int i = 0; i < keys.Count; i++)
+                details[$"key{i + 1}"] = KeyIdentifier.Compose(keys[i].VaultUri, keys[i].KeyName, keys[i].Version);
             details["requireInfrastructureEncryption"] = resource.Json.Bool("properties", "encryption", "requireInfrastructureEncryption")?.ToString();
-            var notes = new List<string>();
-            if (version == null)
-                notes.Add($"No key version: {DisplayName} picks up new versions of key '{first.Str("keyName")}' itself (it polls its keys every 5 minutes).");
-            if (entries.Count > 1)
-                notes.Add($"The namespace lists {entries.Count} keys and stays usable while any of them is reachable; KeyUri shows the first.");
-            var state = new CmkEncryptionState
-            {
-                CustomerManaged = true,
-                KeySource = resource.Json.Str("properties", "encryption", "keySource") ?? CustomerKeySource,
-                KeyVaultUri = first.Str("keyVaultUri"),
-                KeyName = first.Str("keyName"),
-                KeyVersion = version,
-                KeyUri = KeyIdentifier.Compose(first.Str("keyVaultUri")!, first.Str("keyName")!, version),
-                ServiceStatus = status,
-                Details = details,
-                Notes = notes,
-            };
-            return WithIdentity(state, ReadIdentity(resource.Json));
+            var notes = state.Notes.ToList();
+            if (keys.Count > 1)
+                notes.Add($"The namespace lists {keys.Count} keys and stays usable while any of them is reachable; KeyUri shows the first.");
+            return WithIdentity(state with { ServiceStatus = status, Details = details, Notes = notes }, ReadIdentity(resource.Json));
         }
-
-        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
         /// <summary>
         /// The tier and emptiness rules, before any write (and so also under -WhatIf). A namespace already configured
@@ -116,13 +100,12 @@ namespace CmkPowerShell.Core.Services
 
         /// <summary>
         /// One key entry, replacing the list (a JSON merge patch replaces arrays whole): the identity named only for a
-        /// user-assigned identity, as the service uses the system-assigned one otherwise; no keyVersion when versionless.
+        /// user-assigned identity, as the service uses the system-assigned one otherwise; an empty keyVersion when versionless.
         /// </summary>
         protected override IReadOnlyList<ResourceWrite> BuildEnableWrites(CmkResource resource, CmkEnableRequest request)
         {
             var key = request.Key;
-            var entry = new JsonObject { ["keyName"] = key.Name, ["keyVaultUri"] = key.VaultUri };
-            if (key.Version != null) entry["keyVersion"] = key.Version;
+            var entry = Block.Write(key);
             var uai = request.Identity.Type == CmkIdentityType.UserAssigned ? request.Identity.UserAssignedIdentityId : null;
             if (uai != null) entry["identity"] = new JsonObject { ["userAssignedIdentity"] = uai };
             var body = new JsonObject
@@ -136,7 +119,7 @@ namespace CmkPowerShell.Core.Services
                     },
                 },
             };
-            var what = $"keySource Microsoft.KeyVault with key {key.Uri}" + (key.IsVersioned ? "" : " (versionless: the service follows new versions)")
+            var what = KeyVaultPropertiesBlock.Describe(key)
                 + (uai != null ? $" through user-assigned identity {uai}" : " through the system-assigned identity");
             return new[] { ResourceWrite.Patch(resource.Id, body, what) };
         }

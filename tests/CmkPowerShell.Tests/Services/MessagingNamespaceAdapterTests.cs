@@ -41,7 +41,7 @@ namespace CmkPowerShell.Tests.Services
             Assert.Equal("PATCH", patch.Method);
             var entry = JsonNode.Parse(patch.RequestBody!)!["properties"]!["encryption"]!["keyVaultProperties"]![0]!;
             Assert.Equal("cmk", entry["keyName"]!.GetValue<string>());
-            Assert.Null(entry["keyVersion"]);
+            Assert.Equal("", entry["keyVersion"]!.GetValue<string>());
             Assert.Null(entry["identity"]);
 
             Emulator.Server.Log.Clear();
@@ -52,7 +52,7 @@ namespace CmkPowerShell.Tests.Services
             var read = await Manager.GetAsync(ns);
             Assert.True(read.CustomerManaged);
             Assert.Equal("Active", read.ServiceStatus);
-            Assert.Contains(read.Notes, n => n.Contains("picks up new versions"));
+            Assert.Contains(read.Notes, n => n.Contains("always uses the key's current version"));
             AssertNoRejectedRequests();
         }
 
