@@ -17,6 +17,7 @@ namespace CmkPowerShell.Core.Azure
         public const string Batch = "2024-02-01";
         public const string EventHub = "2024-01-01";
         public const string ServiceBus = "2021-11-01";
+        public const string ContainerRegistry = "2023-07-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -35,6 +36,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Batch"] = Batch,
             ["Microsoft.EventHub"] = EventHub,
             ["Microsoft.ServiceBus"] = ServiceBus,
+            ["Microsoft.ContainerRegistry"] = ContainerRegistry,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -62,6 +64,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.ServiceBus/namespaces"] = ServiceBus,
             ["Microsoft.ServiceBus/namespaces/queues"] = ServiceBus,
             ["Microsoft.ServiceBus/namespaces/topics"] = ServiceBus,
+            ["Microsoft.ContainerRegistry/registries"] = ContainerRegistry,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

@@ -22,6 +22,7 @@ namespace CmkPowerShell.Core.Errors
         public const string KeyVaultNaming = "https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates";
         public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
         public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
+        public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -228,10 +229,19 @@ namespace CmkPowerShell.Core.Errors
                 "Create a new namespace with the key (check it first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium -Quiet) and move the entities to it; "
                 + "or delete the namespace's entities before setting the key.",
                 ErrorSources.EventHubs + "; " + ErrorSources.ServiceBus) { UserCanFix = false },
-            new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus,
-                "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus needs Premium.",
+            new CmkErrorEntry("CmkOnlyAtCreation", UnsupportedOperation, InvalidOperation, ContainerRegistry,
+                "The service takes a customer-managed key only when the resource is created; this resource was created without one.",
+                "Create a new resource with the key (check the key, vault, SKU and identity first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium "
+                + "-UserAssignedIdentityId <id> -Quiet) and move the content to it (for a registry: az acr import).",
+                ErrorSources.ContainerRegistry) { UserCanFix = false },
+            new CmkErrorEntry("ContainerRegistryIdentityNotAttached", UnsupportedOperation, InvalidArgument, ContainerRegistry,
+                "The user-assigned identity asked for is not attached to the registry, which names the identity for its key by client id.",
+                "Attach the identity to the registry first (az acr identity assign --identities <id>), grant it access to the key, then run Set-AzCmkEncryption again.",
+                ErrorSources.ContainerRegistry + "; azure-specs/containerregistry/.../2023-07-01/containerregistry.json (KeyVaultProperties.identity: the client id)"),
+            new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus | ContainerRegistry,
+                "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus and Container Registry need Premium.",
                 "Create the resource in a tier that takes a customer-managed key, with the key, and move to it.",
-                ErrorSources.EventHubs + " (Premium and Dedicated); " + ErrorSources.ServiceBus + " (Premium only)") { CheckIds = new[] { "Resource.Sku" } },
+                ErrorSources.EventHubs + " (Premium and Dedicated); " + ErrorSources.ServiceBus + " (Premium only); " + ErrorSources.ContainerRegistry + " (Premium only)") { CheckIds = new[] { "Resource.Sku" } },
             new CmkErrorEntry("BatchCmkNotSupportedOnExistingAccount", UnsupportedOperation, InvalidOperation, Batch,
                 "Customer-managed keys are supported only for Batch accounts created with them, not added to existing accounts.",
                 "Create a new Batch account with a system-assigned identity and set its key at creation.",

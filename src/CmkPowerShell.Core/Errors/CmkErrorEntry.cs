@@ -30,8 +30,9 @@ namespace CmkPowerShell.Core.Errors
         Batch = 64,
         EventHubs = 128,
         ServiceBus = 256,
+        ContainerRegistry = 512,
         /// <summary>The services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus,
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -1,7 +1,7 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }
@@ -36,6 +36,9 @@ namespace CmkPowerShell.Core.Requirements
         public const string EventHubsSpec = "azure-specs/eventhub/resource-manager/Microsoft.EventHub/stable/2024-01-01/namespaces.json";
         public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
         public const string ServiceBusSpec = "azure-specs/servicebus/resource-manager/Microsoft.ServiceBus/stable/2021-11-01/namespace-preview.json";
+        public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
+        public const string ContainerRegistryEnable = "https://learn.microsoft.com/azure/container-registry/tutorial-enable-customer-managed-keys";
+        public const string ContainerRegistrySpec = "azure-specs/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2023-07-01/containerregistry.json";
         /// <summary>The current Data Explorer page, newer than the seed document on key sizes and identity types.</summary>
         public const string DataExplorerCurrentDocs = "https://learn.microsoft.com/azure/data-explorer/customer-managed-keys";
     }

@@ -92,7 +92,7 @@ namespace CmkPowerShell.Core.Requirements
             new RequirementCheck(CheckIds.ResourceSku, "SKU takes a customer-managed key", RequirementSeverity.Error, AllServices, true,
                 "{service} takes a customer-managed key only under {skus}; {detail}.",
                 "Create the resource with SKU {skus} (the SKU of an existing resource may not be changeable: see the service's documentation).",
-                RequirementSources.EventHubs + " (Premium and Dedicated tiers); " + RequirementSources.ServiceBus + " (Premium only)")
+                RequirementSources.EventHubs + " (Premium and Dedicated tiers); " + RequirementSources.ServiceBus + " (Premium only); " + RequirementSources.ContainerRegistry + " (Premium only)")
             { ProfileRule = p => p.SupportedSkus != null },
             new RequirementCheck(CheckIds.KeyVaultExists, "Key vault exists", RequirementSeverity.Error, AllServices, false,
                 "Key vault '{vault}' was not found {detail}.",

@@ -68,7 +68,8 @@ namespace CmkPowerShell.Core.Requirements
             CheckSku();
             CheckVaultExists();
             CheckVaultFlag(CheckIds.KeyVaultSoftDelete, _profile.SoftDeleteRequired, v => v.SoftDeleteEnabled, "soft delete");
-            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection");
+            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection",
+                _profile.PurgeProtectionRecommended);
             CheckRegion();
             CheckFirewall();
             await CheckPrivateEndpointAsync().ConfigureAwait(false);
@@ -296,10 +297,12 @@ namespace CmkPowerShell.Core.Requirements
                 : $"in subscription {Reader.Azure.SubscriptionId}");
         }
 
-        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what)
+        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what, bool recommended = false)
         {
             if (SkipWithoutVault(checkId)) return;
-            if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
+            if (!required && recommended && !enabled(_vault!))
+                Add(checkId, RequirementStatus.Warning, Failure(checkId) + $" {_profile.DisplayName} recommends it (it does not require it).");
+            else if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
             else if (enabled(_vault!)) Add(checkId, RequirementStatus.Passed, $"Key vault '{_vault!.Name}' has {what} enabled.");
             else Unmet(checkId);
         }

@@ -23,6 +23,8 @@ namespace CmkPowerShell.Core.Requirements
         public IReadOnlyList<int>? AllowedKeySizes { get; init; }
         public bool SoftDeleteRequired { get; init; } = true;
         public bool PurgeProtectionRequired { get; init; } = true;
+        /// <summary>Where the documentation recommends purge protection without requiring it: a vault without it is a warning.</summary>
+        public bool PurgeProtectionRecommended { get; init; }
         public bool SameRegionRequired { get; init; }
         public IReadOnlyList<CmkIdentityType> SupportedIdentityTypes { get; init; } = new[] { CmkIdentityType.SystemAssigned, CmkIdentityType.UserAssigned };
         public FirewallRule Firewall { get; init; } = FirewallRule.Warn;

@@ -35,6 +35,7 @@ namespace CmkPowerShell.Emulator
                 new BatchHandler(world, cmk),
                 MessagingNamespaceHandler.EventHub(world, cmk),
                 MessagingNamespaceHandler.ServiceBus(world, cmk),
+                new ContainerRegistryHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

@@ -169,6 +169,25 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium", "queues or topics"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Container Registry: the customer-managed-keys tutorials document the rules (Premium only; "currently only when
+        // the registry is created"; "can't be disabled"; RSA or RSA-HSM) but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable ContainerRegistry = new("Microsoft.ContainerRegistry", "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Registry(Undocumented("registry", "registry's identity")));
+
+        private static Dictionary<CmkCheck, Entry> Registry(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for registries in the Premium tier; this registry is {detail}.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only when a registry is created.", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be disabled once it is enabled on a registry.", false);
+            return entries;
+        }
+
         private static Dictionary<CmkCheck, Entry> Messaging(Dictionary<CmkCheck, Entry> entries, string tiers, string entities)
         {
             entries[CmkCheck.SkuNotSupported] = new("BadRequest",

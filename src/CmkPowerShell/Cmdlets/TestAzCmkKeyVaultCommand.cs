@@ -78,11 +78,11 @@ namespace CmkPowerShell.Cmdlets
         public string? KeyVersion { get; set; }
 
         [Parameter(ParameterSetName = ByKeyUri, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Parameter(ParameterSetName = ByVaultName, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Parameter(ParameterSetName = ByVaultId, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[]? ResourceId { get; set; }

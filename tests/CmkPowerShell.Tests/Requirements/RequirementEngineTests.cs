@@ -311,7 +311,7 @@ namespace CmkPowerShell.Tests.Requirements
             // Region and SKU follow the services' profiles (SameRegionRequired, SupportedSkus), so a new service needs no catalogue edit.
             var all = (CmkService[])Enum.GetValues(typeof(CmkService));
             Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, all.Where(s => RequirementCatalogue.Get("KeyVault.Region").AppliesTo(s)));
-            Assert.Equal(new[] { CmkService.EventHubs, CmkService.ServiceBus }, all.Where(s => RequirementCatalogue.Get("Resource.Sku").AppliesTo(s)));
+            Assert.Equal(new[] { CmkService.EventHubs, CmkService.ServiceBus, CmkService.ContainerRegistry }, all.Where(s => RequirementCatalogue.Get("Resource.Sku").AppliesTo(s)));
         }
 
         [Fact]
