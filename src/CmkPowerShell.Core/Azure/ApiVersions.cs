@@ -18,6 +18,7 @@ namespace CmkPowerShell.Core.Azure
         public const string EventHub = "2024-01-01";
         public const string ServiceBus = "2021-11-01";
         public const string ContainerRegistry = "2023-07-01";
+        public const string PostgreSql = "2022-12-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -37,6 +38,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.EventHub"] = EventHub,
             ["Microsoft.ServiceBus"] = ServiceBus,
             ["Microsoft.ContainerRegistry"] = ContainerRegistry,
+            ["Microsoft.DBforPostgreSQL"] = PostgreSql,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -65,6 +67,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.ServiceBus/namespaces/queues"] = ServiceBus,
             ["Microsoft.ServiceBus/namespaces/topics"] = ServiceBus,
             ["Microsoft.ContainerRegistry/registries"] = ContainerRegistry,
+            ["Microsoft.DBforPostgreSQL/flexibleServers"] = PostgreSql,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

@@ -23,6 +23,7 @@ namespace CmkPowerShell.Core.Errors
         public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
         public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
         public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
+        public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -229,11 +230,15 @@ namespace CmkPowerShell.Core.Errors
                 "Create a new namespace with the key (check it first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium -Quiet) and move the entities to it; "
                 + "or delete the namespace's entities before setting the key.",
                 ErrorSources.EventHubs + "; " + ErrorSources.ServiceBus) { UserCanFix = false },
-            new CmkErrorEntry("CmkOnlyAtCreation", UnsupportedOperation, InvalidOperation, ContainerRegistry,
+            new CmkErrorEntry("CmkOnlyAtCreation", UnsupportedOperation, InvalidOperation, ContainerRegistry | PostgreSqlFlexibleServer,
                 "The service takes a customer-managed key only when the resource is created; this resource was created without one.",
-                "Create a new resource with the key (check the key, vault, SKU and identity first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium "
-                + "-UserAssignedIdentityId <id> -Quiet) and move the content to it (for a registry: az acr import).",
-                ErrorSources.ContainerRegistry) { UserCanFix = false },
+                "Create a new resource with the key (check the key, vault, SKU and identity first with Test-AzCmkKeyVault -Service <service> -Location <region> [-Sku <tier>] "
+                + "-UserAssignedIdentityId <id> -Quiet) and move the content to it (a registry: az acr import; a PostgreSQL server: a point-in-time restore to a new server with the key).",
+                ErrorSources.ContainerRegistry + "; " + ErrorSources.PostgreSqlFlexibleServer) { UserCanFix = false },
+            new CmkErrorEntry("CmkKeyVersionRequired", Input, InvalidArgument, PostgreSqlFlexibleServer,
+                "The service is given a key version and does not follow new versions by itself; a versionless key URI was given.",
+                "Pass the versioned key URI (Get-AzKeyVaultKey shows it), and move the resource to each new version with Update-AzCmkKeyVersion.",
+                ErrorSources.PostgreSqlFlexibleServer) { Parameter = "KeyUri" },
             new CmkErrorEntry("ContainerRegistryIdentityNotAttached", UnsupportedOperation, InvalidArgument, ContainerRegistry,
                 "The user-assigned identity asked for is not attached to the registry, which names the identity for its key by client id.",
                 "Attach the identity to the registry first (az acr identity assign --identities <id>), grant it access to the key, then run Set-AzCmkEncryption again.",

@@ -31,8 +31,9 @@ namespace CmkPowerShell.Core.Errors
         EventHubs = 128,
         ServiceBus = 256,
         ContainerRegistry = 512,
+        PostgreSqlFlexibleServer = 1024,
         /// <summary>The services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry,
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

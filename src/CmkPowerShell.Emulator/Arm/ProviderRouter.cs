@@ -36,6 +36,7 @@ namespace CmkPowerShell.Emulator
                 MessagingNamespaceHandler.EventHub(world, cmk),
                 MessagingNamespaceHandler.ServiceBus(world, cmk),
                 new ContainerRegistryHandler(world, cmk),
+                new PostgreSqlHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

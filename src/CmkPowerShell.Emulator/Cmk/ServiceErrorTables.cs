@@ -177,6 +177,23 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Registry(Undocumented("registry", "registry's identity")));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // PostgreSQL flexible server: concepts-data-encryption documents the rules (mode fixed at creation; RSA 2048/3072/4096;
+        // vault in the server's region; user-assigned identity; get, list, wrapKey, unwrapKey) and the Inaccessible state,
+        // but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable PostgreSql = new("Microsoft.DBforPostgreSQL", "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            PostgreSqlRules(Undocumented("server", "server's user-assigned identity")));
+
+        private static Dictionary<CmkCheck, Entry> PostgreSqlRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the server.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "The data encryption type of a server is chosen when it is created and cannot be changed; this server uses {detail}.", false);
+            return entries;
+        }
+
         private static Dictionary<CmkCheck, Entry> Registry(Dictionary<CmkCheck, Entry> entries)
         {
             entries[CmkCheck.SkuNotSupported] = new("BadRequest",
