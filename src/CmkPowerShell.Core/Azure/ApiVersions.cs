@@ -19,6 +19,7 @@ namespace CmkPowerShell.Core.Azure
         public const string ServiceBus = "2021-11-01";
         public const string ContainerRegistry = "2023-07-01";
         public const string PostgreSql = "2022-12-01";
+        public const string RecoveryServices = "2024-04-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -39,6 +40,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.ServiceBus"] = ServiceBus,
             ["Microsoft.ContainerRegistry"] = ContainerRegistry,
             ["Microsoft.DBforPostgreSQL"] = PostgreSql,
+            ["Microsoft.RecoveryServices"] = RecoveryServices,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -68,6 +70,8 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.ServiceBus/namespaces/topics"] = ServiceBus,
             ["Microsoft.ContainerRegistry/registries"] = ContainerRegistry,
             ["Microsoft.DBforPostgreSQL/flexibleServers"] = PostgreSql,
+            ["Microsoft.RecoveryServices/vaults"] = RecoveryServices,
+            ["Microsoft.RecoveryServices/vaults/backupProtectedItems"] = RecoveryServices,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

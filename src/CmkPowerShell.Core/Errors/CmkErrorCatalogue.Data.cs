@@ -24,6 +24,7 @@ namespace CmkPowerShell.Core.Errors
         public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
         public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
         public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
+        public const string RecoveryServicesVault = "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -243,6 +244,10 @@ namespace CmkPowerShell.Core.Errors
                 "The user-assigned identity asked for is not attached to the registry, which names the identity for its key by client id.",
                 "Attach the identity to the registry first (az acr identity assign --identities <id>), grant it access to the key, then run Set-AzCmkEncryption again.",
                 ErrorSources.ContainerRegistry + "; azure-specs/containerregistry/.../2023-07-01/containerregistry.json (KeyVaultProperties.identity: the client id)"),
+            new CmkErrorEntry("CmkOnlyOnUnusedVault", UnsupportedOperation, InvalidOperation, RecoveryServicesVault,
+                "A Recovery Services vault takes a customer-managed key only if it never had items protected or registered, even in a failed attempt; this one protects items.",
+                "Create a new Recovery Services vault, set its key before protecting anything (check first with Test-AzCmkKeyVault -Service RecoveryServicesVault -Location <region> -Quiet), and protect new items there.",
+                ErrorSources.RecoveryServicesVault) { UserCanFix = false },
             new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus | ContainerRegistry,
                 "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus and Container Registry need Premium.",
                 "Create the resource in a tier that takes a customer-managed key, with the key, and move to it.",

@@ -32,8 +32,9 @@ namespace CmkPowerShell.Core.Errors
         ServiceBus = 256,
         ContainerRegistry = 512,
         PostgreSqlFlexibleServer = 1024,
+        RecoveryServicesVault = 2048,
         /// <summary>The services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer,
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -1,7 +1,7 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }
@@ -41,6 +41,8 @@ namespace CmkPowerShell.Core.Requirements
         public const string ContainerRegistrySpec = "azure-specs/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2023-07-01/containerregistry.json";
         public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
         public const string PostgreSqlSpec = "azure-specs/postgresql/resource-manager/Microsoft.DBforPostgreSQL/stable/2022-12-01/FlexibleServers.json";
+        public const string RecoveryServicesVault = "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk";
+        public const string RecoveryServicesSpec = "azure-specs/recoveryservices/resource-manager/Microsoft.RecoveryServices/stable/2024-04-01/vaults.json";
         /// <summary>The current Data Explorer page, newer than the seed document on key sizes and identity types.</summary>
         public const string DataExplorerCurrentDocs = "https://learn.microsoft.com/azure/data-explorer/customer-managed-keys";
     }

@@ -109,7 +109,7 @@ namespace CmkPowerShell.Core.Requirements
             new RequirementCheck(CheckIds.KeyVaultRegion, "Key vault in the resource's region", RequirementSeverity.Error, AllServices, true,
                 "Key vault '{vault}' is in {vaultLocation} but {service} requires the vault in the resource's region {location}.",
                 "Use a key vault in {location}.",
-                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer + "; " + RequirementSources.PostgreSqlFlexibleServer)
+                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer + "; " + RequirementSources.PostgreSqlFlexibleServer + "; " + RequirementSources.RecoveryServicesVault)
             { ProfileRule = p => p.SameRegionRequired },
             new RequirementCheck(CheckIds.KeyVaultFirewall, "Key vault firewall lets the service in", RequirementSeverity.Warning, AllServices, false,
                 "Key vault '{vault}' denies public network access without the trusted Azure services bypass{detail}.",

@@ -24,6 +24,7 @@ namespace CmkPowerShell.Emulator
             ["Microsoft.ServiceBus"] = new[] { "2021-11-01" },
             ["Microsoft.ContainerRegistry"] = new[] { "2023-07-01" },
             ["Microsoft.DBforPostgreSQL"] = new[] { "2022-12-01" },
+            ["Microsoft.RecoveryServices"] = new[] { "2024-04-01" },
             ["Microsoft.KeyVault"] = new[] { "2026-02-01", "2023-07-01", "2022-07-01" },
             ["Microsoft.Authorization"] = new[] { "2022-04-01" },
             ["Microsoft.Network"] = new[] { "2024-01-01" },

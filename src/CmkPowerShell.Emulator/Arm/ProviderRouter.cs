@@ -37,6 +37,7 @@ namespace CmkPowerShell.Emulator
                 MessagingNamespaceHandler.ServiceBus(world, cmk),
                 new ContainerRegistryHandler(world, cmk),
                 new PostgreSqlHandler(world, cmk),
+                new RecoveryServicesHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

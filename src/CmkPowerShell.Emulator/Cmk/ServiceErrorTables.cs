@@ -194,6 +194,25 @@ namespace CmkPowerShell.Emulator
             return entries;
         }
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Recovery Services vaults: encryption-at-rest-with-cmk documents the rules (only on a vault that never protected
+        // or registered items; cannot be reverted; vault in the same region; Get, List, Wrap Key, Unwrap Key) and says
+        // progress shows as a Backup job, with no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable RecoveryServices = new("Microsoft.RecoveryServices", "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            VaultRules(Undocumented("Recovery Services vault", "vault's managed identity")));
+
+        private static Dictionary<CmkCheck, Entry> VaultRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the Recovery Services vault.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only on a vault that has never had items protected or registered; this vault protects {detail} item(s).", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be reverted to platform-managed keys; only the key can be changed.", false);
+            return entries;
+        }
+
         private static Dictionary<CmkCheck, Entry> Registry(Dictionary<CmkCheck, Entry> entries)
         {
             entries[CmkCheck.SkuNotSupported] = new("BadRequest",
