@@ -38,13 +38,9 @@ Describe '<Service> namespaces' -ForEach $Services -Skip:(-not $EmulatorAvailabl
             @{ Case = 'the Standard tier'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Sku = 'Standard' }; Check = 'Resource.Sku' }
             @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-noaccess' }; Check = 'Identity.Access' }
         ) {
-            $arguments = $Preflight.Clone()
-            foreach ($name in $Change.Keys) {
-                $arguments[$name] = if ($name -eq 'UserAssignedIdentityId') { Get-DemoUaiId $Change[$name] } else { $Change[$name] }
-            }
-            Test-AzCmkKeyVault -KeyUri $Key @arguments -Quiet | Should -BeFalse
-            $failed = @(Test-AzCmkKeyVault -KeyUri $Key @arguments | Where-Object Status -eq Failed)
-            $failed.Check | Should -Be @($Check)
+            $result = Get-PreflightResult $Key $Preflight $Change
+            $result.Quiet | Should -BeFalse
+            $result.Failed | Should -Be @($Check)
             Get-EmulatorRequest -Write | Should -BeNullOrEmpty
         }
 

@@ -35,12 +35,9 @@ Describe 'PostgreSQL flexible server customer-managed keys' -Skip:(-not $Emulato
             @{ Case = 'another region'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Location = 'eastus' }; Check = 'KeyVault.Region' }
             @{ Case = 'an identity without list'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-good' }; Check = 'Identity.Access' }
         ) {
-            $arguments = $Preflight.Clone()
-            foreach ($name in $Change.Keys) {
-                $arguments[$name] = if ($name -eq 'UserAssignedIdentityId') { Get-DemoUaiId $Change[$name] } else { $Change[$name] }
-            }
-            Test-AzCmkKeyVault -KeyUri $Key @arguments -Quiet | Should -BeFalse
-            @(Test-AzCmkKeyVault -KeyUri $Key @arguments | Where-Object Status -eq Failed).Check | Should -Be @($Check)
+            $result = Get-PreflightResult $Key $Preflight $Change
+            $result.Quiet | Should -BeFalse
+            $result.Failed | Should -Be @($Check)
             Get-EmulatorRequest -Write | Should -BeNullOrEmpty
         }
     }

@@ -34,12 +34,9 @@ Describe 'Recovery Services vault customer-managed keys' -Skip:(-not $EmulatorAv
             @{ Case = 'another region'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Location = 'eastus' }; Check = 'KeyVault.Region' }
             @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-noaccess' }; Check = 'Identity.Access' }
         ) {
-            $arguments = $Preflight.Clone()
-            foreach ($name in $Change.Keys) {
-                $arguments[$name] = if ($name -eq 'UserAssignedIdentityId') { Get-DemoUaiId $Change[$name] } else { $Change[$name] }
-            }
-            Test-AzCmkKeyVault -KeyUri $Key @arguments -Quiet | Should -BeFalse
-            @(Test-AzCmkKeyVault -KeyUri $Key @arguments | Where-Object Status -eq Failed).Check | Should -Be @($Check)
+            $result = Get-PreflightResult $Key $Preflight $Change
+            $result.Quiet | Should -BeFalse
+            $result.Failed | Should -Be @($Check)
             Get-EmulatorRequest -Write | Should -BeNullOrEmpty
         }
     }

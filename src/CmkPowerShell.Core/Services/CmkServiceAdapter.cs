@@ -261,6 +261,25 @@ namespace CmkPowerShell.Core.Services
             return TargetIdentity.None;
         }
 
+        /// <summary>
+        /// The customer-managed state of a service that stores one key identifier (versioned or versionless): the key's
+        /// parts as parsed from it (a version only when it names one) and the service's status; identity and notes are added by the caller.
+        /// </summary>
+        protected static CmkEncryptionState CustomerKeyState(string keyUri, string? keySource, string? serviceStatus)
+        {
+            KeyIdentifier.TryParse(keyUri, out var key);
+            return new CmkEncryptionState
+            {
+                CustomerManaged = true,
+                KeySource = keySource,
+                KeyUri = keyUri,
+                KeyVaultUri = key?.VaultUri,
+                KeyName = key?.Name,
+                KeyVersion = key?.Version,
+                ServiceStatus = serviceStatus,
+            };
+        }
+
         /// <summary>The only user-assigned identity of a resource, when it has exactly one.</summary>
         protected static string? SoleUserAssignedIdentity(JsonObject resource)
             => resource.At("identity", "userAssignedIdentities") is JsonObject map && map.Count == 1 ? map.First().Key : null;

@@ -71,23 +71,17 @@ namespace CmkPowerShell.Core.Services
             var service = resource.Json.Str("properties", "provisioningState");
             if (!string.Equals(status, Enabled, StringComparison.OrdinalIgnoreCase) || keyId == null)
                 return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = service };
-            KeyIdentifier.TryParse(keyId, out var key);
             var details = new Dictionary<string, string?>
             {
                 ["versionedKeyIdentifier"] = encryption.Str("keyVaultProperties", "versionedKeyIdentifier"),
                 ["keyRotationEnabled"] = encryption.Bool("keyVaultProperties", "keyRotationEnabled")?.ToString(),
                 ["lastKeyRotationTimestamp"] = encryption.Str("keyVaultProperties", "lastKeyRotationTimestamp"),
             };
-            var state = new CmkEncryptionState
+            var state = CustomerKeyState(keyId, null, service);
+            state = state with
             {
-                CustomerManaged = true,
-                KeyUri = keyId,
-                KeyVaultUri = key?.VaultUri,
-                KeyName = key?.Name,
-                KeyVersion = key?.Version,
-                ServiceStatus = service,
                 Details = details,
-                Notes = key != null && !key.IsVersioned
+                Notes = state.Key != null && state.KeyVersion == null
                     ? new[] { "The key identifier has no version: the registry moves to a new key version within an hour (auto-rotation)." }
                     : new string[0],
             };

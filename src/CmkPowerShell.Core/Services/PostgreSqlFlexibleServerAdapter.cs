@@ -65,16 +65,8 @@ namespace CmkPowerShell.Core.Services
             var status = resource.Json.Str("properties", "state");
             if (!string.Equals(type, AzureKeyVault, StringComparison.OrdinalIgnoreCase) || keyUri == null)
                 return CmkEncryptionState.MicrosoftManaged(type) with { ServiceStatus = status };
-            KeyIdentifier.TryParse(keyUri, out var key);
-            var state = new CmkEncryptionState
+            var state = CustomerKeyState(keyUri, type, status) with
             {
-                CustomerManaged = true,
-                KeySource = type,
-                KeyUri = keyUri,
-                KeyVaultUri = key?.VaultUri,
-                KeyName = key?.Name,
-                KeyVersion = key?.Version,
-                ServiceStatus = status,
                 Notes = new[] { "PostgreSQL uses the version it was given: after a key rotation, move the server to the new version (Update-AzCmkKeyVersion) before the old one expires or is disabled." },
             };
             return WithIdentity(state, ReadIdentity(resource.Json));

@@ -72,17 +72,11 @@ namespace CmkPowerShell.Core.Services
             var keyUri = encryption.Str("keyVaultProperties", "keyUri");
             var status = resource.Json.Str("properties", "provisioningState");
             if (keyUri == null) return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status };
-            KeyIdentifier.TryParse(keyUri, out var key);
-            var state = new CmkEncryptionState
+            var state = CustomerKeyState(keyUri, null, status);
+            state = state with
             {
-                CustomerManaged = true,
-                KeyUri = keyUri,
-                KeyVaultUri = key?.VaultUri,
-                KeyName = key?.Name,
-                KeyVersion = key?.Version,
-                ServiceStatus = status,
                 Details = new Dictionary<string, string?> { ["infrastructureEncryption"] = encryption.Str("infrastructureEncryption") },
-                Notes = key != null && !key.IsVersioned
+                Notes = state.Key != null && state.KeyVersion == null
                     ? new[] { "The key URI has no version: the vault moves to new key versions itself (within an hour); keep the old version enabled for one more backup job." }
                     : new string[0],
             };

@@ -102,10 +102,7 @@ namespace CmkPowerShell.Tests.Services
         public async Task Preflight_for_a_registry_not_created_yet_catches_sku_key_and_identity_and_warns_about_purge_protection()
         {
             async Task<CmkRequirementResult[]> Run(string vault, string key, string sku, string uai)
-            {
-                var target = RequirementTarget.ForService(CmkService.ContainerRegistry, "westeurope", userAssignedIdentityId: Uai(uai), sku: sku);
-                return (await RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(Key(vault, key)), target), Session, Host, CancellationToken.None)).ToArray();
-            }
+                => (await PreflightAsync(CmkService.ContainerRegistry, Key(vault, key), uai, sku)).ToArray();
             static string[] Failed(CmkRequirementResult[] r) => r.Where(x => x.Status == RequirementStatus.Failed).Select(x => x.Check).ToArray();
 
             Assert.Empty(Failed(await Run("kv-good", "cmk", "Premium", "uai-good")));

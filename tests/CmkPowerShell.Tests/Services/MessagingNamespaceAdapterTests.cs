@@ -145,12 +145,7 @@ namespace CmkPowerShell.Tests.Services
         public async Task Preflight_for_a_namespace_not_created_yet_catches_vault_key_sku_and_identity(string service, string provider, string _)
         {
             var svc = System.Enum.Parse<CmkService>(service);
-            async Task<string[]> Failed(string vault, string key, string? sku, string uai)
-            {
-                var target = RequirementTarget.ForService(svc, "westeurope", userAssignedIdentityId: Uai(uai), sku: sku);
-                var results = await RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(Key(vault, key)), target), Session, Host, CancellationToken.None);
-                return results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
-            }
+            Task<string[]> Failed(string vault, string key, string sku, string uai) => PreflightFailuresAsync(svc, Key(vault, key), uai, sku);
 
             Assert.Empty(await Failed("kv-good", "cmk", "Premium", "uai-good"));
             Assert.Equal(new[] { CheckIds.KeyVaultPurgeProtection }, await Failed("kv-nopurge", "cmk", "Premium", "uai-good"));

@@ -61,12 +61,8 @@ namespace CmkPowerShell.Tests.Services
         [Fact]
         public async Task Preflight_for_a_vault_not_created_yet_catches_vault_key_region_and_identity()
         {
-            async Task<string[]> Failed(string vault, string key, string uai, string location = "westeurope")
-            {
-                var target = RequirementTarget.ForService(CmkService.RecoveryServicesVault, location, userAssignedIdentityId: Uai(uai));
-                var results = await RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(Key(vault, key)), target), Session, Host, CancellationToken.None);
-                return results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
-            }
+            Task<string[]> Failed(string vault, string key, string uai, string location = "westeurope")
+                => PreflightFailuresAsync(CmkService.RecoveryServicesVault, Key(vault, key), uai, location: location);
 
             Assert.Empty(await Failed("kv-good", "cmk", "uai-pg"));
             Assert.Equal(new[] { CheckIds.KeyVaultPurgeProtection }, await Failed("kv-nopurge", "cmk", "uai-pg"));
