@@ -17,6 +17,7 @@ namespace CmkPowerShell.Core.Requirements
         public const string KeyVaultSoftDelete = "KeyVault.SoftDelete";
         public const string KeyVaultPurgeProtection = "KeyVault.PurgeProtection";
         public const string KeyVaultRegion = "KeyVault.Region";
+        public const string KeyVaultTenant = "KeyVault.Tenant";
         public const string KeyVaultFirewall = "KeyVault.Firewall";
         public const string KeyVaultPrivateEndpoint = "KeyVault.PrivateEndpoint";
         public const string KeyExists = "Key.Exists";
@@ -111,6 +112,11 @@ namespace CmkPowerShell.Core.Requirements
                 "Use a key vault in {location}.",
                 RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer + "; " + RequirementSources.PostgreSqlFlexibleServer + "; " + RequirementSources.RecoveryServicesVault)
             { ProfileRule = p => p.SameRegionRequired },
+            new RequirementCheck(CheckIds.KeyVaultTenant, "Key vault in the identity's tenant", RequirementSeverity.Error, AllServices, true,
+                "Key vault '{vault}' is in tenant {detail}; {service} takes no key from another tenant.",
+                "Use a key vault in the resource's Microsoft Entra tenant.",
+                RequirementSources.PostgreSqlFlexibleServer + " (same tenant; cross-tenant is not supported)")
+            { ProfileRule = p => p.SameTenantRequired },
             new RequirementCheck(CheckIds.KeyVaultFirewall, "Key vault firewall lets the service in", RequirementSeverity.Warning, AllServices, false,
                 "Key vault '{vault}' denies public network access without the trusted Azure services bypass{detail}.",
                 "Allow trusted Microsoft services (Update-AzKeyVaultNetworkRuleSet -VaultName {vault} -Bypass AzureServices) or use a system-assigned identity.",

@@ -71,6 +71,7 @@ namespace CmkPowerShell.Core.Requirements
             CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection",
                 _profile.PurgeProtectionRecommended);
             CheckRegion();
+            CheckTenant();
             CheckFirewall();
             await CheckPrivateEndpointAsync().ConfigureAwait(false);
             CheckKeyExists();
@@ -340,6 +341,23 @@ namespace CmkPowerShell.Core.Requirements
             if (string.Equals(NormalizeLocation(_location), NormalizeLocation(_vault.Location), StringComparison.Ordinal))
                 Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the resource's region {_vault.Location}.", IdentityTarget);
             else Unmet(id, target: IdentityTarget);
+        }
+
+        /// <summary>The vault's tenant against the identity's: a user-assigned identity's as read, else the resource's identity's.</summary>
+        private void CheckTenant()
+        {
+            const string id = CheckIds.KeyVaultTenant;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service)) return;
+            if (SkipWithoutTarget(id) || SkipWithoutVault(id)) return;
+            var tenant = _identity.TenantId ?? _resource.Str("identity", "tenantId");
+            if (tenant == null || _vault!.TenantId == null)
+            {
+                Add(id, RequirementStatus.Skipped, "The identity's or the vault's tenant is not known.", IdentityTarget);
+                return;
+            }
+            if (string.Equals(tenant, _vault.TenantId, StringComparison.OrdinalIgnoreCase))
+                Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the identity's tenant {tenant}.", IdentityTarget);
+            else Unmet(id, $"{_vault.TenantId}, the identity in {tenant}", IdentityTarget);
         }
 
         private static string NormalizeLocation(string location) => location.Replace(" ", "").ToLowerInvariant();

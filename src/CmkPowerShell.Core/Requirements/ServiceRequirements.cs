@@ -26,6 +26,8 @@ namespace CmkPowerShell.Core.Requirements
         /// <summary>Where the documentation recommends purge protection without requiring it: a vault without it is a warning.</summary>
         public bool PurgeProtectionRecommended { get; init; }
         public bool SameRegionRequired { get; init; }
+        /// <summary>The key vault must be in the identity's (the resource's) tenant: the service takes no cross-tenant key.</summary>
+        public bool SameTenantRequired { get; init; }
         public IReadOnlyList<CmkIdentityType> SupportedIdentityTypes { get; init; } = new[] { CmkIdentityType.SystemAssigned, CmkIdentityType.UserAssigned };
         public FirewallRule Firewall { get; init; } = FirewallRule.Warn;
         public bool PrivateEndpointRequired { get; init; }

@@ -38,6 +38,7 @@ namespace CmkPowerShell.Core.Services
             Access = new KeyAccessRequirement(new[] { "get", "list", "wrapKey", "unwrapKey" }, KeyAccessRequirement.WrapUnwrap.DataActions),
             AllowedKeySizes = new[] { 2048, 3072, 4096 },
             SameRegionRequired = true,
+            SameTenantRequired = true,
             SupportedIdentityTypes = new[] { CmkIdentityType.UserAssigned },
             WhenKeyCanBeSet = "only when the server is created; a server created with a key can move to another key or version, never back",
             Sources = new[] { RequirementSources.PostgreSqlFlexibleServer, RequirementSources.PostgreSqlSpec },

@@ -108,5 +108,17 @@ namespace CmkPowerShell.Tests.Services
             // uai-good holds get, wrapKey and unwrapKey but not list, which the server's access policy needs.
             Assert.Equal(new[] { CheckIds.IdentityAccess }, await Failed("kv-good", "cmk", "uai-good"));
         }
+
+        [Fact]
+        public async Task Preflight_refuses_a_vault_in_another_tenant_for_PostgreSQL_only()
+        {
+            Assert.Contains(await PreflightAsync(CmkService.PostgreSqlFlexibleServer, Key("kv-good"), "uai-pg"),
+                r => r.Check == CheckIds.KeyVaultTenant && r.Status == RequirementStatus.Passed);
+            Emulator.Server.Store.Update(Emulator.VaultId("kv-good"), v => v["properties"]!["tenantId"] = "99999999-9999-9999-9999-999999999999");
+
+            // The access policies then name another tenant too, so Identity.Access fails with it.
+            Assert.Equal(new[] { CheckIds.KeyVaultTenant, CheckIds.IdentityAccess }, await PreflightFailuresAsync(CmkService.PostgreSqlFlexibleServer, Key("kv-good"), "uai-pg"));
+            Assert.DoesNotContain(await PreflightAsync(CmkService.RecoveryServicesVault, Key("kv-good"), "uai-pg"), r => r.Check == CheckIds.KeyVaultTenant);
+        }
     }
 }
