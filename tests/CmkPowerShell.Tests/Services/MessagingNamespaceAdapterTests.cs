@@ -16,20 +16,19 @@ namespace CmkPowerShell.Tests.Services
     /// </summary>
     public class MessagingNamespaceAdapterTests : ServiceEmulatorTest
     {
-        public static TheoryData<string, string, string> Namespaces => new()
-        {
-            // service, provider path, api-version
-            { "EventHubs", "Microsoft.EventHub/namespaces", "2024-01-01" },
-            { "ServiceBus", "Microsoft.ServiceBus/namespaces", "2021-11-01" },
-        };
+        public static TheoryData<string> Namespaces => new() { "EventHubs", "ServiceBus" };
 
-        private string Ns(string provider, string name) => $"{Rg}/providers/{provider}/{(provider.Contains("EventHub") ? "evhns" : "sbns")}-{name}";
+        /// <summary>The demo namespace of a service ("demo": empty; "busy": holds an entity).</summary>
+        private string Ns(string service, string name)
+            => service == "EventHubs" ? $"{Rg}/providers/Microsoft.EventHub/namespaces/evhns-{name}" : $"{Rg}/providers/Microsoft.ServiceBus/namespaces/sbns-{name}";
+
+        private static string ApiVersion(string service) => service == "EventHubs" ? "2024-01-01" : "2021-11-01";
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task Set_on_an_empty_namespace_writes_one_patch_then_a_second_Set_writes_nothing(string service, string provider, string _)
+        public async Task Set_on_an_empty_namespace_writes_one_patch_then_a_second_Set_writes_nothing(string service)
         {
-            var ns = Ns(provider, "demo");
+            var ns = Ns(service, "demo");
             var status = await Manager.SetAsync(new CmkSetOptions(ns, Key("kv-good")));
 
             Assert.True(status!.Changed && status.CustomerManaged);
@@ -58,9 +57,9 @@ namespace CmkPowerShell.Tests.Services
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task Set_on_a_namespace_with_entities_is_refused_before_any_write(string service, string provider, string _)
+        public async Task Set_on_a_namespace_with_entities_is_refused_before_any_write(string service)
         {
-            var ns = Ns(provider, "busy");
+            var ns = Ns(service, "busy");
             var ex = await Assert.ThrowsAsync<CmkUnsupportedOperationException>(() => Manager.SetAsync(new CmkSetOptions(ns, Key("kv-good")) { GrantAccess = true }));
 
             Assert.Equal(MessagingNamespaceAdapter.OnlyOnEmptyNamespaceId, ex.ErrorId);
@@ -72,12 +71,12 @@ namespace CmkPowerShell.Tests.Services
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task The_emulator_refuses_an_update_adding_a_key_to_a_namespace_with_entities(string service, string provider, string apiVersion)
+        public async Task The_emulator_refuses_an_update_adding_a_key_to_a_namespace_with_entities(string service)
         {
             // What the service does when a client skips the check: the write fails with its message, nothing is stored.
-            var ns = Ns(provider, "busy");
+            var ns = Ns(service, "busy");
             var body = JsonNode.Parse("""{ "properties": { "encryption": { "keySource": "Microsoft.KeyVault", "keyVaultProperties": [ { "keyName": "cmk", "keyVaultUri": "https://kv-good.vault.azure.net" } ] } } }""");
-            var (response, answer) = await Emulator.SendAsync(new HttpMethod("PATCH"), $"{ns}?api-version={apiVersion}", body);
+            var (response, answer) = await Emulator.SendAsync(new HttpMethod("PATCH"), $"{ns}?api-version={ApiVersion(service)}", body);
 
             Assert.Equal(400, (int)response.StatusCode);
             Assert.Contains("only for new or empty namespaces", answer!["error"]!["message"]!.GetValue<string>());
@@ -86,9 +85,9 @@ namespace CmkPowerShell.Tests.Services
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task A_Standard_namespace_is_refused_as_the_wrong_tier_by_Set_and_by_the_emulator(string service, string provider, string apiVersion)
+        public async Task A_Standard_namespace_is_refused_as_the_wrong_tier_by_Set_and_by_the_emulator(string service)
         {
-            var ns = Ns(provider, "demo");
+            var ns = Ns(service, "demo");
             Emulator.Server.Store.Update(ns, n => n["sku"] = new JsonObject { ["name"] = "Standard", ["tier"] = "Standard" });
 
             var ex = await Assert.ThrowsAsync<CmkUnsupportedOperationException>(() => Manager.SetAsync(new CmkSetOptions(ns, Key("kv-good"))));
@@ -96,16 +95,16 @@ namespace CmkPowerShell.Tests.Services
             Assert.Empty(Writes());
 
             var body = JsonNode.Parse("""{ "properties": { "encryption": { "keyVaultProperties": [ { "keyName": "cmk", "keyVaultUri": "https://kv-good.vault.azure.net" } ] } } }""");
-            var (response, answer) = await Emulator.SendAsync(new HttpMethod("PATCH"), $"{ns}?api-version={apiVersion}", body);
+            var (response, answer) = await Emulator.SendAsync(new HttpMethod("PATCH"), $"{ns}?api-version={ApiVersion(service)}", body);
             Assert.Equal(400, (int)response.StatusCode);
             Assert.Contains("Premium", answer!["error"]!["message"]!.GetValue<string>());
         }
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task Disable_is_refused_with_the_documented_reason(string service, string provider, string _)
+        public async Task Disable_is_refused_with_the_documented_reason(string service)
         {
-            var ns = Ns(provider, "demo");
+            var ns = Ns(service, "demo");
             await Manager.SetAsync(new CmkSetOptions(ns, Key("kv-good")));
             Emulator.Server.Log.Clear();
 
@@ -117,9 +116,9 @@ namespace CmkPowerShell.Tests.Services
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task Update_reports_AutoRotating_for_a_versionless_key_and_moves_a_pinned_one(string service, string provider, string _)
+        public async Task Update_reports_AutoRotating_for_a_versionless_key_and_moves_a_pinned_one(string service)
         {
-            var ns = Ns(provider, "demo");
+            var ns = Ns(service, "demo");
             await Manager.SetAsync(new CmkSetOptions(ns, Key("kv-good")));
             var rotation = new KeyRotation(Session);
 
@@ -142,7 +141,7 @@ namespace CmkPowerShell.Tests.Services
 
         [Theory]
         [MemberData(nameof(Namespaces))]
-        public async Task Preflight_for_a_namespace_not_created_yet_catches_vault_key_sku_and_identity(string service, string provider, string _)
+        public async Task Preflight_for_a_namespace_not_created_yet_catches_vault_key_sku_and_identity(string service)
         {
             var svc = System.Enum.Parse<CmkService>(service);
             Task<string[]> Failed(string vault, string key, string sku, string uai) => PreflightFailuresAsync(svc, Key(vault, key), uai, sku);
