@@ -21,6 +21,11 @@ namespace CmkPowerShell.Core.Errors
         public const string ArmResourceIds = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules";
         public const string KeyVaultRestErrors = "https://learn.microsoft.com/azure/key-vault/general/rest-error-codes";
         public const string KeyVaultNaming = "https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates";
+        public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
+        public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
+        public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
+        public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
+        public const string RecoveryServicesVault = "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -221,6 +226,37 @@ namespace CmkPowerShell.Core.Errors
                 ErrorSources.ManagedCassandra) { Parameter = "DataCenterName" },
 
             // ---------------- Batch: documented states (004) and the pinned spec ----------------
+            // ---------------- Rules on when a key can be set (creation, empty resources, tiers) ----------------
+            new CmkErrorEntry("CmkOnlyOnEmptyNamespace", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus,
+                "Encryption with a customer-managed key can be enabled only on a new or empty namespace; this one holds event hubs, queues or topics.",
+                "Create a new namespace with the key (check it first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium -Quiet) and move the entities to it; "
+                + "or delete the namespace's entities before setting the key.",
+                ErrorSources.EventHubs + "; " + ErrorSources.ServiceBus) { UserCanFix = false },
+            new CmkErrorEntry("CmkOnlyAtCreation", UnsupportedOperation, InvalidOperation, ContainerRegistry | PostgreSqlFlexibleServer,
+                "The service takes a customer-managed key only when the resource is created; this resource was created without one.",
+                "Create a new resource with the key (check the key, vault, SKU and identity first with Test-AzCmkKeyVault -Service <service> -Location <region> [-Sku <tier>] "
+                + "-UserAssignedIdentityId <id> -Quiet) and move the content to it (a registry: az acr import; a PostgreSQL server: a point-in-time restore to a new server with the key).",
+                ErrorSources.ContainerRegistry + "; " + ErrorSources.PostgreSqlFlexibleServer) { UserCanFix = false },
+            new CmkErrorEntry("CmkKeyVersionRequired", Input, InvalidArgument, PostgreSqlFlexibleServer,
+                "The service is given a key version and does not follow new versions by itself; a versionless key URI was given.",
+                "Pass the versioned key URI (Get-AzKeyVaultKey shows it), and move the resource to each new version with Update-AzCmkKeyVersion.",
+                ErrorSources.PostgreSqlFlexibleServer) { Parameter = "KeyUri" },
+            new CmkErrorEntry("ContainerRegistryIdentityNotAttached", UnsupportedOperation, InvalidArgument, ContainerRegistry,
+                "The user-assigned identity asked for is not attached to the registry, which names the identity for its key by client id.",
+                "Attach the identity to the registry first (az acr identity assign --identities <id>), grant it access to the key, then run Set-AzCmkEncryption again.",
+                ErrorSources.ContainerRegistry + "; azure-specs/containerregistry/.../2023-07-01/containerregistry.json (KeyVaultProperties.identity: the client id)"),
+            new CmkErrorEntry("CmkOnlyOnUnusedVault", UnsupportedOperation, InvalidOperation, RecoveryServicesVault,
+                "A Recovery Services vault takes a customer-managed key only if it never had items protected or registered, even in a failed attempt; this one protects items.",
+                "Create a new Recovery Services vault, set its key before protecting anything (check first with Test-AzCmkKeyVault -Service RecoveryServicesVault -Location <region> -Quiet), and protect new items there.",
+                ErrorSources.RecoveryServicesVault) { UserCanFix = false },
+            new CmkErrorEntry("KeyVaultInAnotherTenant", KeyVaultConfiguration, InvalidArgument, PostgreSqlFlexibleServer,
+                "The key vault is in another Microsoft Entra tenant than the resource's identity, and the service takes no cross-tenant key.",
+                "Use a key vault in the resource's tenant.",
+                ErrorSources.PostgreSqlFlexibleServer) { CheckIds = new[] { "KeyVault.Tenant" } },
+            new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus | ContainerRegistry,
+                "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus and Container Registry need Premium.",
+                "Create the resource in a tier that takes a customer-managed key, with the key, and move to it.",
+                ErrorSources.EventHubs + " (Premium and Dedicated); " + ErrorSources.ServiceBus + " (Premium only); " + ErrorSources.ContainerRegistry + " (Premium only)") { CheckIds = new[] { "Resource.Sku" } },
             new CmkErrorEntry("BatchCmkNotSupportedOnExistingAccount", UnsupportedOperation, InvalidOperation, Batch,
                 "Customer-managed keys are supported only for Batch accounts created with them, not added to existing accounts.",
                 "Create a new Batch account with a system-assigned identity and set its key at creation.",

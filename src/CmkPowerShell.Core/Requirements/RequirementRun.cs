@@ -35,6 +35,7 @@ namespace CmkPowerShell.Core.Requirements
         private JsonObject? _resource;
         private string? _targetMissing;     // the target resource does not exist
         private string? _location;
+        private string? _sku;               // the resource's SKU, or the one the future resource will have
         private TargetIdentity _identity = TargetIdentity.None;
         private string? _identityMissing;   // a user-assigned identity that does not exist
 
@@ -64,10 +65,13 @@ namespace CmkPowerShell.Core.Requirements
 
             CheckKeyUriFormat();
             CheckCloudHost();
+            CheckSku();
             CheckVaultExists();
             CheckVaultFlag(CheckIds.KeyVaultSoftDelete, _profile.SoftDeleteRequired, v => v.SoftDeleteEnabled, "soft delete");
-            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection");
+            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection",
+                _profile.PurgeProtectionRecommended);
             CheckRegion();
+            CheckTenant();
             CheckFirewall();
             await CheckPrivateEndpointAsync().ConfigureAwait(false);
             CheckKeyExists();
@@ -126,11 +130,13 @@ namespace CmkPowerShell.Core.Requirements
                     if (_resource == null) { _targetMissing = problem ?? $"Resource {target.ResourceId} was not found."; return; }
                 }
                 _location = _resource.Str("location");
+                _sku = _serviceTarget.ReadSku(_resource);
                 _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
             }
             else
             {
                 _location = target.Location;
+                _sku = target.Sku;
                 _identity = target.UserAssignedIdentityId != null
                     ? new TargetIdentity(CmkIdentityType.UserAssigned, null, null, target.UserAssignedIdentityId)
                     : new TargetIdentity(null, target.PrincipalId, null, null);
@@ -166,6 +172,7 @@ namespace CmkPowerShell.Core.Requirements
                 : string.Join(" or ", _profile.SupportedIdentityTypes);
             _values["keyTypes"] = string.Join(" or ", _profile.AllowedKeyTypes);
             _values["sizes"] = _profile.KeySizeRule;
+            _values["skus"] = _profile.SupportedSkus == null ? "any SKU" : string.Join(" or ", _profile.SupportedSkus);
             _values["operations"] = string.Join(" + ", _profile.KeyOperations);
             _values["days"] = _request.ExpiryWarningDays.ToString(CultureInfo.InvariantCulture);
             _values["permissions"] = _vault?.PermissionModel == KeyVaultPermissionModel.Rbac
@@ -291,12 +298,34 @@ namespace CmkPowerShell.Core.Requirements
                 : $"in subscription {Reader.Azure.SubscriptionId}");
         }
 
-        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what)
+        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what, bool recommended = false)
         {
             if (SkipWithoutVault(checkId)) return;
-            if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
+            if (!required && recommended && !enabled(_vault!))
+                Add(checkId, RequirementStatus.Warning, Failure(checkId) + $" {_profile.DisplayName} recommends it (it does not require it).");
+            else if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
             else if (enabled(_vault!)) Add(checkId, RequirementStatus.Passed, $"Key vault '{_vault!.Name}' has {what} enabled.");
             else Unmet(checkId);
+        }
+
+        /// <summary>
+        /// Only for services whose documentation limits the SKU: the SKU of the resource, or the -Sku of one still to be
+        /// created; a preflight without -Sku says what it could not check rather than pass.
+        /// </summary>
+        private void CheckSku()
+        {
+            const string id = CheckIds.ResourceSku;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service) || SkipWithoutTarget(id)) return;
+            if (_sku == null)
+            {
+                Add(id, RequirementStatus.Skipped, _targetId != null
+                    ? $"The resource has no SKU to compare with {_values["skus"]}."
+                    : $"No -Sku was given; {_profile.DisplayName} takes a customer-managed key only under {_values["skus"]}.", IdentityTarget);
+                return;
+            }
+            if (_profile.IsSkuSupported(_sku))
+                Add(id, RequirementStatus.Passed, $"{_profile.DisplayName} takes a customer-managed key under SKU {_sku}.", IdentityTarget);
+            else Unmet(id, $"the SKU is {_sku}", IdentityTarget);
         }
 
         private void CheckRegion()
@@ -312,6 +341,23 @@ namespace CmkPowerShell.Core.Requirements
             if (string.Equals(NormalizeLocation(_location), NormalizeLocation(_vault.Location), StringComparison.Ordinal))
                 Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the resource's region {_vault.Location}.", IdentityTarget);
             else Unmet(id, target: IdentityTarget);
+        }
+
+        /// <summary>The vault's tenant against the identity's: a user-assigned identity's as read, else the resource's identity's.</summary>
+        private void CheckTenant()
+        {
+            const string id = CheckIds.KeyVaultTenant;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service)) return;
+            if (SkipWithoutTarget(id) || SkipWithoutVault(id)) return;
+            var tenant = _identity.TenantId ?? _resource.Str("identity", "tenantId");
+            if (tenant == null || _vault!.TenantId == null)
+            {
+                Add(id, RequirementStatus.Skipped, "The identity's or the vault's tenant is not known.", IdentityTarget);
+                return;
+            }
+            if (string.Equals(tenant, _vault.TenantId, StringComparison.OrdinalIgnoreCase))
+                Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the identity's tenant {tenant}.", IdentityTarget);
+            else Unmet(id, $"{_vault.TenantId}, the identity in {tenant}", IdentityTarget);
         }
 
         private static string NormalizeLocation(string location) => location.Replace(" ", "").ToLowerInvariant();

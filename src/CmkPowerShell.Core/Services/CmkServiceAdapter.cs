@@ -57,6 +57,9 @@ namespace CmkPowerShell.Core.Services
         /// <summary>The identity the resource uses for its key; <see cref="TargetIdentity.None"/> when it has none yet.</summary>
         public abstract TargetIdentity ReadIdentity(JsonObject resource);
 
+        /// <summary>The resource's SKU (tier) name, compared with <see cref="ServiceRequirements.SupportedSkus"/>; null when it has none.</summary>
+        public virtual string? ReadSku(JsonObject resource) => resource.Str("sku", "name");
+
         /// <summary>The encryption as configured on the resource.</summary>
         public abstract CmkEncryptionState ReadState(CmkResource resource);
 
@@ -265,6 +268,25 @@ namespace CmkPowerShell.Core.Services
             if (type.IndexOf("SystemAssigned", StringComparison.OrdinalIgnoreCase) >= 0)
                 return new TargetIdentity(CmkIdentityType.SystemAssigned, identity.Str("principalId"), identity.Str("tenantId"), null);
             return TargetIdentity.None;
+        }
+
+        /// <summary>
+        /// The customer-managed state of a service that stores one key identifier (versioned or versionless): the key's
+        /// parts as parsed from it (a version only when it names one) and the service's status; identity and notes are added by the caller.
+        /// </summary>
+        protected static CmkEncryptionState CustomerKeyState(string keyUri, string? keySource, string? serviceStatus)
+        {
+            KeyIdentifier.TryParse(keyUri, out var key);
+            return new CmkEncryptionState
+            {
+                CustomerManaged = true,
+                KeySource = keySource,
+                KeyUri = keyUri,
+                KeyVaultUri = key?.VaultUri,
+                KeyName = key?.Name,
+                KeyVersion = key?.Version,
+                ServiceStatus = serviceStatus,
+            };
         }
 
         /// <summary>The only user-assigned identity of a resource, when it has exactly one.</summary>

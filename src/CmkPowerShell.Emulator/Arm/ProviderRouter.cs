@@ -33,6 +33,11 @@ namespace CmkPowerShell.Emulator
                 new KustoHandler(world, cmk),
                 new CassandraHandler(world, cmk),
                 new BatchHandler(world, cmk),
+                MessagingNamespaceHandler.EventHub(world, cmk),
+                MessagingNamespaceHandler.ServiceBus(world, cmk),
+                new ContainerRegistryHandler(world, cmk),
+                new PostgreSqlHandler(world, cmk),
+                new RecoveryServicesHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

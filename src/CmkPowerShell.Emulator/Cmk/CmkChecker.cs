@@ -25,6 +25,11 @@ namespace CmkPowerShell.Emulator
         UserIdentityMissing,
         FirewallBlocked,
         NoAccess,
+        // Rules on the resource rather than the key, checked by the handlers that have them (never by CmkChecker).
+        SkuNotSupported,
+        ResourceNotEmpty,
+        OnlyAtCreation,
+        CannotDisable,
     }
 
     /// <summary>A key a service is asked to use: vault URI + key name (+ version), or a full key identifier.</summary>

@@ -32,6 +32,13 @@ namespace CmkPowerShell.Emulator
             return new CmkFailure(check, e.Code, message);
         }
 
+        /// <summary>A failed rule on the resource itself (tier, emptiness); {detail} in the message is filled from <paramref name="detail"/>.</summary>
+        public CmkFailure Rule(CmkCheck check, string detail)
+        {
+            var e = _entries[check];
+            return new CmkFailure(check, e.Code, e.Message.Replace("{detail}", detail));
+        }
+
         internal sealed record Entry(string Code, string Message, bool Documented = true);
 
         // ---------------------------------------------------------------------------------------------------------
@@ -146,6 +153,85 @@ namespace CmkPowerShell.Emulator
             new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("Batch account", "account's managed identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Event Hubs and Service Bus namespaces: the configure-customer-managed-key pages document the requirements
+        // (Premium/Dedicated resp. Premium; soft delete and purge protection; get/wrapKey/unwrapKey; "the encryption can be
+        // enabled only for new or empty namespaces. If the namespace contains event hubs [queues or topics], the encryption
+        // operation fails") but no error codes or messages: the emulator's wording, with ARM's generic BadRequest code.
+        public static readonly ServiceErrorTable EventHub = new("Microsoft.EventHub", "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium or Dedicated", "event hubs"));
+
+        public static readonly ServiceErrorTable ServiceBus = new("Microsoft.ServiceBus", "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium", "queues or topics"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Container Registry: the customer-managed-keys tutorials document the rules (Premium only; "currently only when
+        // the registry is created"; "can't be disabled"; RSA or RSA-HSM) but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable ContainerRegistry = new("Microsoft.ContainerRegistry", "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Registry(Undocumented("registry", "registry's identity")));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // PostgreSQL flexible server: concepts-data-encryption documents the rules (mode fixed at creation; RSA 2048/3072/4096;
+        // vault in the server's region; user-assigned identity; get, list, wrapKey, unwrapKey) and the Inaccessible state,
+        // but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable PostgreSql = new("Microsoft.DBforPostgreSQL", "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            PostgreSqlRules(Undocumented("server", "server's user-assigned identity")));
+
+        private static Dictionary<CmkCheck, Entry> PostgreSqlRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the server.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "The data encryption type of a server is chosen when it is created and cannot be changed; this server uses {detail}.", false);
+            return entries;
+        }
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Recovery Services vaults: encryption-at-rest-with-cmk documents the rules (only on a vault that never protected
+        // or registered items; cannot be reverted; vault in the same region; Get, List, Wrap Key, Unwrap Key) and says
+        // progress shows as a Backup job, with no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable RecoveryServices = new("Microsoft.RecoveryServices", "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            VaultRules(Undocumented("Recovery Services vault", "vault's managed identity")));
+
+        private static Dictionary<CmkCheck, Entry> VaultRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the Recovery Services vault.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only on a vault that has never had items protected or registered; this vault protects {detail} item(s).", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be reverted to platform-managed keys; only the key can be changed.", false);
+            return entries;
+        }
+
+        private static Dictionary<CmkCheck, Entry> Registry(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for registries in the Premium tier; this registry is {detail}.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only when a registry is created.", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be disabled once it is enabled on a registry.", false);
+            return entries;
+        }
+
+        private static Dictionary<CmkCheck, Entry> Messaging(Dictionary<CmkCheck, Entry> entries, string tiers, string entities)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for namespaces in the " + tiers + " tier; this namespace is {detail}.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Encryption can be enabled only for new or empty namespaces; this namespace contains {detail} " + entities + ".", false);
+            return entries;
+        }
 
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {

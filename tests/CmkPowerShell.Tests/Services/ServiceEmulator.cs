@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Security;
+using System.Threading;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Requirements;
 using CmkPowerShell.Core.Services;
 using CmkPowerShell.Emulator;
 using CmkPowerShell.Tests.Emulator;
@@ -99,6 +102,19 @@ namespace CmkPowerShell.Tests.Services
                 },
             }));
             return vaultId;
+        }
+
+        /// <summary>
+        /// The checks Test-AzCmkKeyVault -Service -Location -UserAssignedIdentityId [-Sku] fails for a resource not created
+        /// yet (the pre-creation preflight), in catalogue order.
+        /// </summary>
+        protected async Task<string[]> PreflightFailuresAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
+            => (await PreflightAsync(service, keyUri, uai, sku, location)).Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
+
+        protected async Task<IReadOnlyList<CmkRequirementResult>> PreflightAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
+        {
+            var target = RequirementTarget.ForService(service, location, userAssignedIdentityId: Uai(uai), sku: sku);
+            return await RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri), target), Session, Host, CancellationToken.None);
         }
 
         protected IReadOnlyList<LoggedRequest> Log => Emulator.Server.Log.Entries;

@@ -43,6 +43,8 @@ namespace CmkPowerShell.Tests.Specs
             ["unwrapKey"] = "Key Vault data plane (see GetKey)",
             ["GetKeyRotationPolicy"] = "Key Vault data plane (see GetKey)",
             ["Resources"] = "Resource Graph is not part of the emulated surface (issue 7)",
+            ["GetOperationStatus"] = "Recovery Services vault-scoped operation URLs: the emulator answers vault writes with its own Azure-AsyncOperation/Location URLs, which clients follow",
+            ["GetOperationResult"] = "Recovery Services vault-scoped operation URLs (see GetOperationStatus)",
         };
 
         private readonly SpecValidatingEmulator emulator;
