@@ -37,6 +37,7 @@ namespace CmkPowerShell.Core.Requirements
         private string? _location;
         private TargetIdentity _identity = TargetIdentity.None;
         private string? _identityMissing;   // a user-assigned identity that does not exist
+        private string? _notInCloud;        // the key's host is not the connected cloud's: nothing about it is read here
 
         public RequirementRun(RequirementEngine engine, RequirementRequest request, CancellationToken cancellationToken)
         {
@@ -96,6 +97,14 @@ namespace CmkPowerShell.Core.Requirements
             else
             {
                 _key = reference.Identifier ?? KeyIdentifier.FromParts(reference.VaultName!, reference.KeyName, reference.Version, _cloud);
+                // Parsed without the cloud (a custom one has its own suffixes): read the host again against it.
+                if (!_key.IsKeyVaultHost && KeyIdentifier.TryParse(_key.Uri, out var inCloud, _cloud)) _key = inCloud!;
+                if (!_key.IsInCloud(_cloud))
+                {
+                    // A same-named vault of the connected cloud is another vault: no request is sent on its behalf.
+                    _notInCloud = $"The key's host {_key.Host} is not a key vault of the connected cloud {_cloud.Name} (see {CheckIds.KeyUriCloudHost}); nothing was read.";
+                    return;
+                }
                 _engine.Verbose($"Looking up key vault '{_key.VaultName}' in subscription {Reader.Azure.SubscriptionId}.");
                 (_vault, _vaultProblem) = await TryRead(() => Reader.FindVaultAsync(_key, _ct)).ConfigureAwait(false);
             }
@@ -116,6 +125,7 @@ namespace CmkPowerShell.Core.Requirements
             var target = _request.Target;
             if (target == null || _serviceTarget == null) return;
             _targetId = target.ResourceId;
+            if (_notInCloud != null) return;
             if (target.ResourceId != null)
             {
                 _resource = target.Resource;
@@ -202,6 +212,7 @@ namespace CmkPowerShell.Core.Requirements
 
         private bool SkipWithoutVault(string checkId)
         {
+            if (SkipNotInCloud(checkId)) return true;
             if (_vault != null) return false;
             Add(checkId, RequirementStatus.Skipped, _vaultProblem != null
                 ? $"Key vault '{_key.VaultName}' {_vaultProblem}"
@@ -235,12 +246,20 @@ namespace CmkPowerShell.Core.Requirements
                 Add(checkId, RequirementStatus.Skipped, "No target resource or identity was given.");
                 return true;
             }
+            if (SkipNotInCloud(checkId)) return true;
             if (_targetMissing != null)
             {
                 Add(checkId, RequirementStatus.Skipped, _targetMissing, _targetId);
                 return true;
             }
             return false;
+        }
+
+        private bool SkipNotInCloud(string checkId)
+        {
+            if (_notInCloud == null) return false;
+            Add(checkId, RequirementStatus.Skipped, _notInCloud);
+            return true;
         }
 
         private string IdentityTarget => _targetId ?? _identity.UserAssignedIdentityId ?? _identity.PrincipalId ?? _key.Uri;
@@ -270,12 +289,19 @@ namespace CmkPowerShell.Core.Requirements
                 Add(CheckIds.KeyUriCloudHost, RequirementStatus.Passed, $"{_key.Host} belongs to the connected cloud {_cloud.Name}.");
                 return;
             }
+            if (!_key.IsKeyVaultHost)
+            {
+                Add(CheckIds.KeyUriCloudHost, RequirementStatus.Failed,
+                    $"The key URI host {_key.Host} is not a key vault or Managed HSM host; the connected cloud {_cloud.Name} uses *.{_cloud.KeyVaultSuffix} and *.{_cloud.ManagedHsmSuffix}.");
+                return;
+            }
             var expected = _key.Kind == KeyVaultKind.Vault ? _cloud.KeyVaultSuffix : _cloud.ManagedHsmSuffix;
             Unmet(CheckIds.KeyUriCloudHost, $"{_key.Host} (the connected cloud {_cloud.Name} uses *.{expected})");
         }
 
         private void CheckVaultExists()
         {
+            if (SkipNotInCloud(CheckIds.KeyVaultExists)) return;
             if (_vault != null)
             {
                 Add(CheckIds.KeyVaultExists, RequirementStatus.Passed, $"Key vault '{_vault.Name}' exists ({_vault.Id}).");

@@ -99,6 +99,33 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Equal(new[] { CheckIds.IdentityAccess }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Warning));
         }
 
+        [Theory]
+        [InlineData("https://kv-good.vault.usgovcloudapi.net/keys/cmk", "vault.azure.net")]   // a same-named vault exists in this cloud
+        [InlineData("https://kv-good.managedhsm.azure.cn/keys/cmk", "managedhsm.azure.net")]
+        [InlineData("https://kv-good.example.com/keys/cmk", "is not a key vault or Managed HSM host")]
+        public async Task A_key_on_another_clouds_or_no_vaults_host_fails_the_cloud_host_check_and_sends_no_request(string keyUri, string said)
+        {
+            _f.Emulator.Server.Log.Clear();
+            var before = _f.Admin.Requests.Snapshot();
+
+            var results = await RunAsync(_f.Admin, keyUri, "kusto");
+
+            var host = Assert.Single(results, r => r.Check == CheckIds.KeyUriCloudHost);
+            Assert.Equal(RequirementStatus.Failed, host.Status);
+            Assert.Contains(said, host.Message);
+            Assert.Equal(new[] { CheckIds.KeyUriCloudHost }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Failed));
+            Assert.Empty(DemoScenarioStandInTests.Ids(results, RequirementStatus.Warning));
+            foreach (var check in new[] { CheckIds.KeyVaultExists, CheckIds.KeyVaultPurgeProtection, CheckIds.KeyExists, CheckIds.KeyEnabled,
+                         CheckIds.IdentityPresent, CheckIds.IdentityType, CheckIds.IdentityAccess })
+            {
+                var skipped = Assert.Single(results, r => r.Check == check);
+                Assert.Equal(RequirementStatus.Skipped, skipped.Status);
+                Assert.Contains(CheckIds.KeyUriCloudHost, skipped.Message);
+            }
+            Assert.Empty(_f.Emulator.Server.Log.Entries);
+            Assert.Equal(0, _f.Admin.Requests.Snapshot().Minus(before).Total);
+        }
+
         [Fact]
         public async Task Nothing_is_written_while_testing()
         {
