@@ -137,6 +137,14 @@ namespace CmkPowerShell.Core.Requirements
                 }
                 _location = _resource.Str("location");
                 _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
+                if (target.IntendedIdentity == null && _identity.Type == null && _identity.PrincipalId == null
+                    && CmkServiceAdapter.CarriedIdentity(_resource) is { Type: { } carried } identity
+                    && !_profile.SupportedIdentityTypes.Contains(carried))
+                {
+                    // An identity the service cannot use is still the resource's identity: report it so Identity.Type says why
+                    // it does not count, instead of "no identity yet".
+                    _identity = identity;
+                }
             }
             else
             {
@@ -529,10 +537,12 @@ namespace CmkPowerShell.Core.Requirements
             }
             if (_identity.Type == null && _identity.PrincipalId == null)
             {
+                // Failed, not a warning: a resource without an identity cannot use the key, so a "-Quiet" guard must not pass it.
+                // Set-AzCmkEncryption, which is about to enable the identity, leaves this result out itself.
                 var canEnable = _profile.SupportedIdentityTypes.Contains(CmkIdentityType.SystemAssigned);
-                Add(id, canEnable ? RequirementStatus.Warning : RequirementStatus.Failed,
-                    $"{_targetId} has no managed identity for its key yet"
-                    + (canEnable ? "; Set-AzCmkEncryption enables its system-assigned identity, then access can be granted." : "."),
+                Add(id, RequirementStatus.Failed,
+                    $"{_targetId} has no managed identity that can reach the key"
+                    + (canEnable ? "; Set-AzCmkEncryption -GrantAccess enables its system-assigned identity and grants it access to the key." : "."),
                     IdentityTarget);
                 return;
             }

@@ -185,6 +185,8 @@ namespace CmkPowerShell.Core.Services
             var results = await engine.RunAsync(request, cancellationToken).ConfigureAwait(false);
             var failed = results.Where(r => r.Status == RequirementStatus.Failed)
                 .Where(r => !(grantAccess && r.Check == CheckIds.IdentityAccess))
+                // The missing identity is exactly what this call is about to enable.
+                .Where(r => !(identityWillBeWritten && r.Check == CheckIds.IdentityPresent))
                 .Select(r => new CmkFailedCheck(r.Check, r.Message, r.RecommendedAction, r.Target))
                 .ToList();
             if (identityWillBeWritten && intended.Type == null && !grantAccess)

@@ -127,6 +127,78 @@ namespace CmkPowerShell.Tests.Requirements
         }
 
         [Fact]
+        public async Task A_cluster_without_identity_fails_Identity_Present_and_says_how_to_enable_and_grant_it()
+        {
+            var emulator = new EmulatorFixture();
+            await emulator.InitializeAsync();
+            try
+            {
+                var admin = await ConnectTo(emulator);
+                var kusto = emulator.RgPath + "/providers/Microsoft.Kusto/clusters/kusto-demo";
+                emulator.Server.Store.Update(kusto, c => c["identity"] = new JsonObject { ["type"] = "None" });
+
+                var results = await RequirementEngine.RunAsync(Request(DemoWorld.KeyUri("kv-good", "cmk"), "kusto"), admin, null, CancellationToken.None);
+
+                var present = Assert.Single(results, r => r.Check == CheckIds.IdentityPresent);
+                Assert.Equal(RequirementStatus.Failed, present.Status);
+                Assert.Contains("Set-AzCmkEncryption -GrantAccess", present.Message);
+                Assert.Equal(new[] { CheckIds.IdentityPresent }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Failed));
+            }
+            finally
+            {
+                await emulator.DisposeAsync();
+            }
+        }
+
+        [Fact]
+        public async Task A_user_assigned_only_identity_on_a_system_assigned_only_service_is_reported_and_fails_Identity_Type()
+        {
+            var emulator = new EmulatorFixture();
+            await emulator.InitializeAsync();
+            try
+            {
+                var admin = await ConnectTo(emulator);
+                var cassandra = emulator.RgPath + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
+                var uai = emulator.RgPath + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-good";
+                var principal = emulator.Server.Store.Get(uai)!["properties"]!["principalId"]!.GetValue<string>();
+                emulator.Server.Store.Update(cassandra, c => c["identity"] = new JsonObject
+                {
+                    ["type"] = "UserAssigned",
+                    ["userAssignedIdentities"] = new JsonObject { [uai] = new JsonObject { ["principalId"] = principal } },
+                });
+
+                var results = await RequirementEngine.RunAsync(Request(DemoWorld.KeyUri("kv-good", "cmk"), "cassandra"), admin, null, CancellationToken.None);
+
+                var present = Assert.Single(results, r => r.Check == CheckIds.IdentityPresent);
+                Assert.Equal(RequirementStatus.Passed, present.Status);
+                Assert.Contains(uai, present.Message);
+                var type = Assert.Single(results, r => r.Check == CheckIds.IdentityType);
+                Assert.Equal(RequirementStatus.Failed, type.Status);
+                Assert.Contains("UserAssigned", type.Message);
+            }
+            finally
+            {
+                await emulator.DisposeAsync();
+            }
+        }
+
+        private static Task<CmkSession> ConnectTo(EmulatorFixture emulator)
+        {
+            var secure = new SecureString();
+            foreach (var c in emulator.Server.AdminToken) secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return CmkSession.ConnectAsync(new CmkConnectionOptions
+            {
+                ResourceManagerEndpoint = emulator.Server.Endpoint,
+                TrustedCertificateThumbprint = emulator.Server.CertificateThumbprint,
+                TenantId = emulator.Server.TenantId,
+                SubscriptionId = emulator.Server.SubscriptionId,
+                CredentialKind = CmkCredentialKind.AccessToken,
+                AccessToken = secure,
+            }, new RecordingHost());
+        }
+
+        [Fact]
         public async Task Nothing_is_written_while_testing()
         {
             _f.Emulator.Server.Log.Clear();
