@@ -116,42 +116,54 @@ namespace CmkPowerShell.Core.Services
                 return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
             }
 
+            var grantStep = $"grant the identity access to {key.VersionlessUri}";
             var planned = identityWrites.Select(w => w.Description)
-                .Concat(needsGrant ? new[] { $"grant the identity access to {key.VersionlessUri}" } : Array.Empty<string>())
+                .Concat(needsGrant ? new[] { grantStep } : Array.Empty<string>())
                 .Concat(enableWrites.Select(w => w.Description)).ToList();
             if (!_host.ShouldProcess(resourceId, $"Set customer-managed key: {string.Join("; ", planned)}")) return null;
 
-            var done = new List<string>();
-            if (identityWrites.Count > 0)
+            var steps = new WriteSteps(_host, resourceId, planned);
+            try
             {
-                await SendAllAsync(resource, identityWrites, done, ct).ConfigureAwait(false);
-                resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
-                intended = adapter.IdentityFor(resource, selection);
-                if (intended.PrincipalId == null)
-                    throw CmkErrors.Create("IdentityNotFound", resourceId, $"The {selection.Type} identity was written but the resource reports no principal id for it.");
-                request = request with { PrincipalId = intended.PrincipalId };
-            }
-
-            if (options.GrantAccess)
-            {
-                var principal = intended.PrincipalId ?? await UserAssignedPrincipalAsync(uai, ct).ConfigureAwait(false);
-                var granter = new KeyVaultAccessGranter(_azure, _host, _grantOptions);
-                foreach (var grantKey in DistinctKeys(key, backupKey))
+                if (identityWrites.Count > 0)
                 {
-                    var grant = await granter.GrantAsync(grantKey, principal, KeyGrantRequirement.For(adapter), options.GrantMode, confirm: false, ct).ConfigureAwait(false);
-                    if (grant.Changed) done.Add($"granted {principal} {grant.GrantedBy}");
+                    await SendAllAsync(resource, identityWrites, steps, ct).ConfigureAwait(false);
+                    resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
+                    intended = adapter.IdentityFor(resource, selection);
+                    if (intended.PrincipalId == null)
+                        throw CmkErrors.Create("IdentityNotFound", resourceId, $"The {selection.Type} identity was written but the resource reports no principal id for it.");
+                    request = request with { PrincipalId = intended.PrincipalId };
                 }
-            }
-            else if (identityWrites.Count > 0 && !options.SkipValidation)
-            {
-                await RequireAccessAsync(adapter, vault, key, intended, resourceId, ct).ConfigureAwait(false);
-            }
 
-            // Planned again on the resource as it is now: the identity write may have changed what the key write must carry.
-            enableWrites = adapter.PlanEnable(resource, request);
-            await SendAllAsync(resource, enableWrites, done, ct).ConfigureAwait(false);
+                if (options.GrantAccess)
+                {
+                    var principal = intended.PrincipalId ?? await UserAssignedPrincipalAsync(uai, ct).ConfigureAwait(false);
+                    var granter = new KeyVaultAccessGranter(_azure, _host, _grantOptions);
+                    var granted = new List<string>();
+                    foreach (var grantKey in DistinctKeys(key, backupKey))
+                    {
+                        var grant = await granter.GrantAsync(grantKey, principal, KeyGrantRequirement.For(adapter), options.GrantMode, confirm: false, ct).ConfigureAwait(false);
+                        if (grant.Changed) granted.Add($"granted {principal} {grant.GrantedBy}");
+                    }
+                    if (granted.Count > 0) steps.Completed(grantStep, string.Join("; ", granted));
+                    else steps.NotNeeded(grantStep);
+                }
+                else if (identityWrites.Count > 0 && !options.SkipValidation)
+                {
+                    await RequireAccessAsync(adapter, vault, key, intended, resourceId, ct).ConfigureAwait(false);
+                }
+
+                // Planned again on the resource as it is now: the identity write may have changed what the key write must carry.
+                var replanned = adapter.PlanEnable(resource, request);
+                steps.Replan(enableWrites.Select(w => w.Description), replanned.Select(w => w.Description));
+                await SendAllAsync(resource, replanned, steps, ct).ConfigureAwait(false);
+            }
+            catch (CmkException failure)
+            {
+                throw steps.Attach(failure);
+            }
             var final = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
-            return StatusOf(adapter, final, changed: done.Count > 0, done);
+            return StatusOf(adapter, final, changed: steps.Done.Count > 0, steps.Done);
         }
 
         /// <summary>
@@ -291,10 +303,17 @@ namespace CmkPowerShell.Core.Services
             var ct = Token(cancellationToken);
             if (writes.Count == 0) return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
             if (!_host.ShouldProcess(resource.Id, $"{action}: {string.Join("; ", writes.Select(w => w.Description))}")) return null;
-            var done = new List<string>();
-            await SendAllAsync(resource, writes, done, ct).ConfigureAwait(false);
+            var steps = new WriteSteps(_host, resource.Id, writes.Select(w => w.Description));
+            try
+            {
+                await SendAllAsync(resource, writes, steps, ct).ConfigureAwait(false);
+            }
+            catch (CmkException failure)
+            {
+                throw steps.Attach(failure);
+            }
             var final = await ReadResourceAsync(adapter, resource.Id, ct).ConfigureAwait(false);
-            return StatusOf(adapter, final, changed: true, done);
+            return StatusOf(adapter, final, changed: true, steps.Done);
         }
 
         /// <summary>Reads a resource through its adapter; the typed ResourceNotFound error when it does not exist.</summary>
@@ -302,7 +321,7 @@ namespace CmkPowerShell.Core.Services
             => await adapter.ReadAsync(_azure, resourceId, Token(cancellationToken)).ConfigureAwait(false)
                ?? throw CmkErrors.Create("ResourceNotFound", resourceId);
 
-        private async Task SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, List<string> done, CancellationToken ct)
+        private async Task SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, WriteSteps steps, CancellationToken ct)
         {
             foreach (var write in writes)
             {
@@ -311,7 +330,7 @@ namespace CmkPowerShell.Core.Services
                 {
                     await _azure.SendAsync(write.Method, write.Path, write.Body, ct, progress).ConfigureAwait(false);
                 }
-                done.Add(write.Description);
+                steps.Completed(write.Description);
             }
         }
 
