@@ -219,6 +219,10 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
+                    // ARM answers every 401 with a Bearer challenge; clients decide from it whether to get a new token.
+                    if (fault.Status == 401)
+                        ctx.Response.Headers["WWW-Authenticate"] =
+                            $"Bearer authorization_uri=\"{Endpoint}{TenantId}\", error=\"invalid_token\", error_description=\"{fault.Message.Replace("\"", "'")}\"";
                     await WriteJsonAsync(ctx, fault.Status, ArmException.ErrorBody(fault.Code, fault.Message)).ConfigureAwait(false);
                     return;
                 }
