@@ -96,7 +96,7 @@ namespace CmkPowerShell.Core.Azure
         /// </summary>
         private CmkException OutcomeUnknown(string why, Exception inner)
             => CmkErrors.Create(OutcomeUnknownId, _target,
-                $"Azure accepted the {_method.Method} (HTTP {_accepted}), but {why}, so whether it was applied is not known; the operation goes on in Azure. "
+                $"The {_method.Method} was answered HTTP {_accepted}; then {why}. "
                 + $"Operation: {_operationUrl.GetLeftPart(UriPartial.Authority)}{Redaction.PathAndQuery(_operationUrl)}."
                 + (inner is CmkException cmk ? $" Last answer: {cmk.Message}" : string.Empty),
                 inner);

@@ -30,21 +30,7 @@ namespace CmkPowerShell.Tests.Requirements
         public Task DisposeAsync() => Emulator.DisposeAsync();
 
         /// <summary>A session for a bearer token (Get-AzAccessToken style), pinned to the emulator's certificate.</summary>
-        public Task<CmkSession> ConnectAsync(string token)
-        {
-            var secure = new SecureString();
-            foreach (var c in token) secure.AppendChar(c);
-            secure.MakeReadOnly();
-            return CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
-                TenantId = Emulator.Server.TenantId,
-                SubscriptionId = Emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = secure,
-            }, new RecordingHost());
-        }
+        public Task<CmkSession> ConnectAsync(string token) => Emulator.ConnectAsync(new RecordingHost(), token);
     }
 
     /// <summary>
@@ -133,7 +119,7 @@ namespace CmkPowerShell.Tests.Requirements
             await emulator.InitializeAsync();
             try
             {
-                var admin = await ConnectTo(emulator);
+                var admin = await emulator.ConnectAsync(new RecordingHost());
                 var kusto = emulator.RgPath + "/providers/Microsoft.Kusto/clusters/kusto-demo";
                 emulator.Server.Store.Update(kusto, c => c["identity"] = new JsonObject { ["type"] = "None" });
 
@@ -157,7 +143,7 @@ namespace CmkPowerShell.Tests.Requirements
             await emulator.InitializeAsync();
             try
             {
-                var admin = await ConnectTo(emulator);
+                var admin = await emulator.ConnectAsync(new RecordingHost());
                 var cassandra = emulator.RgPath + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
                 var uai = emulator.RgPath + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-good";
                 var principal = emulator.Server.Store.Get(uai)!["properties"]!["principalId"]!.GetValue<string>();
@@ -180,22 +166,6 @@ namespace CmkPowerShell.Tests.Requirements
             {
                 await emulator.DisposeAsync();
             }
-        }
-
-        private static Task<CmkSession> ConnectTo(EmulatorFixture emulator)
-        {
-            var secure = new SecureString();
-            foreach (var c in emulator.Server.AdminToken) secure.AppendChar(c);
-            secure.MakeReadOnly();
-            return CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = emulator.Server.CertificateThumbprint,
-                TenantId = emulator.Server.TenantId,
-                SubscriptionId = emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = secure,
-            }, new RecordingHost());
         }
 
         [Fact]

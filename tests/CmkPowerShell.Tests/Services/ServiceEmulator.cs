@@ -51,18 +51,7 @@ namespace CmkPowerShell.Tests.Services
         public async Task InitializeAsync()
         {
             await Emulator.InitializeAsync();
-            var token = new SecureString();
-            foreach (var c in Emulator.Server.AdminToken) token.AppendChar(c);
-            token.MakeReadOnly();
-            Session = await CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
-                TenantId = Emulator.Server.TenantId,
-                SubscriptionId = Emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = token,
-            }, Host);
+            Session = await Emulator.ConnectAsync(Host);
             Manager = new CmkEncryptionManager(Session, Host, new CmkGrantOptions { VisibilityAttempts = 3, VisibilityInterval = TimeSpan.FromMilliseconds(20) });
             Emulator.Server.Log.Clear();
             Host.Clear();

@@ -20,19 +20,8 @@ namespace CmkPowerShell.Tests.Services
         /// <summary>A session that gives up on a failing poll quickly: the transport's own retries are not under test here.</summary>
         private async Task<CmkEncryptionManager> QuickManagerAsync()
         {
-            var token = new SecureString();
-            foreach (var c in Emulator.Server.AdminToken) token.AppendChar(c);
-            token.MakeReadOnly();
-            var session = await CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
-                TenantId = Emulator.Server.TenantId,
-                SubscriptionId = Emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = token,
-                Transport = new CmkTransportOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(20) },
-            }, Host);
+            var session = await Emulator.ConnectAsync(Host,
+                transport: new CmkTransportOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(20) });
             return new CmkEncryptionManager(session, Host);
         }
 
@@ -49,7 +38,7 @@ namespace CmkPowerShell.Tests.Services
             Assert.Equal("OperationOutcomeUnknown", ex.ErrorId);
             Assert.IsType<CmkServiceException>(ex);
             Assert.Equal(Kusto, ex.Target, StringComparer.OrdinalIgnoreCase);
-            Assert.Contains("accepted the PATCH", ex.Message);
+            Assert.Contains("The PATCH was answered HTTP 202; then its status could not be read", ex.Message);
             Assert.Matches("/providers/Microsoft.Kusto/locations/[^/]+/operationResults/", ex.Message);
             Assert.Contains("Get-AzCmkEncryption", ex.RecommendedAction);
             Assert.Contains("run the same command again", ex.RecommendedAction, StringComparison.OrdinalIgnoreCase);
