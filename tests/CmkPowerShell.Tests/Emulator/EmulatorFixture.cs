@@ -41,28 +41,6 @@ namespace CmkPowerShell.Tests.Emulator
             Client = CreateClient(Server.AdminToken);
         }
 
-        /// <summary>
-        /// A module session for a bearer token (Get-AzAccessToken style; the admin's when null), pinned to this emulator's
-        /// certificate, through the real transport.
-        /// </summary>
-        public Task<CmkPowerShell.Core.Azure.CmkSession> ConnectAsync(CmkPowerShell.Core.Hosting.ICmkHost host, string? token = null,
-            CmkPowerShell.Core.Azure.CmkTransportOptions? transport = null)
-        {
-            var secure = new System.Security.SecureString();
-            foreach (var c in token ?? Server.AdminToken) secure.AppendChar(c);
-            secure.MakeReadOnly();
-            return CmkPowerShell.Core.Azure.CmkSession.ConnectAsync(new CmkPowerShell.Core.Azure.CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Server.Endpoint,
-                TrustedCertificateThumbprint = Server.CertificateThumbprint,
-                TenantId = Server.TenantId,
-                SubscriptionId = Server.SubscriptionId,
-                CredentialKind = CmkPowerShell.Core.Azure.CmkCredentialKind.AccessToken,
-                AccessToken = secure,
-                Transport = transport ?? new CmkPowerShell.Core.Azure.CmkTransportOptions(),
-            }, host);
-        }
-
         /// <summary>A handler that accepts exactly this emulator's certificate (pinned by thumbprint).</summary>
         public HttpClientHandler CreatePinnedHandler()
         {

@@ -30,7 +30,7 @@ namespace CmkPowerShell.Tests.Requirements
         public Task DisposeAsync() => Emulator.DisposeAsync();
 
         /// <summary>A session for a bearer token (Get-AzAccessToken style), pinned to the emulator's certificate.</summary>
-        public Task<CmkSession> ConnectAsync(string token) => Emulator.ConnectAsync(new RecordingHost(), token);
+        public Task<CmkSession> ConnectAsync(string token) => EmulatorSessions.ConnectAsync(Emulator.Server, new RecordingHost(), bearer: token);
     }
 
     /// <summary>
@@ -119,7 +119,7 @@ namespace CmkPowerShell.Tests.Requirements
             await emulator.InitializeAsync();
             try
             {
-                var admin = await emulator.ConnectAsync(new RecordingHost());
+                var admin = await EmulatorSessions.ConnectAsync(emulator.Server, new RecordingHost());
                 var kusto = emulator.RgPath + "/providers/Microsoft.Kusto/clusters/kusto-demo";
                 emulator.Server.Store.Update(kusto, c => c["identity"] = new JsonObject { ["type"] = "None" });
 
@@ -143,7 +143,7 @@ namespace CmkPowerShell.Tests.Requirements
             await emulator.InitializeAsync();
             try
             {
-                var admin = await emulator.ConnectAsync(new RecordingHost());
+                var admin = await EmulatorSessions.ConnectAsync(emulator.Server, new RecordingHost());
                 var cassandra = emulator.RgPath + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
                 var uai = emulator.RgPath + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-good";
                 var principal = emulator.Server.Store.Get(uai)!["properties"]!["principalId"]!.GetValue<string>();

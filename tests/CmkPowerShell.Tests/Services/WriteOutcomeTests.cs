@@ -20,7 +20,7 @@ namespace CmkPowerShell.Tests.Services
         /// <summary>A session that gives up on a failing poll quickly: the transport's own retries are not under test here.</summary>
         private async Task<CmkEncryptionManager> QuickManagerAsync()
         {
-            var session = await Emulator.ConnectAsync(Host,
+            var session = await EmulatorSessions.ConnectAsync(Emulator.Server, Host,
                 transport: new CmkTransportOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(20) });
             return new CmkEncryptionManager(session, Host);
         }
