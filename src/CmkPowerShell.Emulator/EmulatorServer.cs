@@ -228,6 +228,10 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
+                    // ARM answers every 401 with a Bearer challenge; clients decide from it whether to get a new token.
+                    if (fault.Status == 401)
+                        ctx.Response.Headers["WWW-Authenticate"] =
+                            $"Bearer authorization_uri=\"{Endpoint}{TenantId}\", error=\"invalid_token\", error_description=\"{fault.Message.Replace("\"", "'")}\"";
                     // ARM's throttling answer always says when to come back and that the budget is spent.
                     if (fault.Status == 429)
                     {

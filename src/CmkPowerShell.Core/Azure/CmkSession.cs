@@ -53,7 +53,7 @@ namespace CmkPowerShell.Core.Azure
             Credential = credential;
             ArmClient = new ArmClient(credential, default(string), ArmOptions);
             _pipeline = HttpPipelineBuilder.Build(ArmOptions, Array.Empty<HttpPipelinePolicy>(),
-                new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, Scope) }, new ResponseClassifier());
+                new HttpPipelinePolicy[] { new RenewingAuthenticationPolicy(credential, Scope, canRenew: credential is not AccessTokenCredential) }, new ResponseClassifier());
             _sender = new Sender(this);
         }
 

@@ -37,7 +37,8 @@ namespace CmkPowerShell.Core.Requirements
 
         public static KeyReference FromUri(string keyUri, AzureCloud? cloud = null)
         {
-            var id = KeyIdentifier.Parse(keyUri, cloud);
+            // Any well-formed host: one that is no vault of the cloud is the failed KeyUri.CloudHost check among the results.
+            var id = KeyIdentifier.ParseAnyHost(keyUri, cloud);
             return new KeyReference(id, id.VaultName, null, id.Name, id.Version);
         }
 

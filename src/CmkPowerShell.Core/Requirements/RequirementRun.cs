@@ -38,6 +38,7 @@ namespace CmkPowerShell.Core.Requirements
         private string? _sku;               // the resource's SKU, or the one the future resource will have
         private TargetIdentity _identity = TargetIdentity.None;
         private string? _identityMissing;   // a user-assigned identity that does not exist
+        private string? _notInCloud;        // the key's host is not the connected cloud's: nothing about it is read here
 
         public RequirementRun(RequirementEngine engine, RequirementRequest request, CancellationToken cancellationToken)
         {
@@ -100,6 +101,14 @@ namespace CmkPowerShell.Core.Requirements
             else
             {
                 _key = reference.Identifier ?? KeyIdentifier.FromParts(reference.VaultName!, reference.KeyName, reference.Version, _cloud);
+                // Parsed without the cloud (a custom one has its own suffixes): read the host again against it.
+                if (!_key.IsKeyVaultHost && KeyIdentifier.TryParse(_key.Uri, out var inCloud, _cloud)) _key = inCloud!;
+                if (!_key.IsInCloud(_cloud))
+                {
+                    // A same-named vault of the connected cloud is another vault: no request is sent on its behalf.
+                    _notInCloud = $"The key's host {_key.Host} is not a key vault of the connected cloud {_cloud.Name} (see {CheckIds.KeyUriCloudHost}); nothing was read.";
+                    return;
+                }
                 _engine.Verbose($"Looking up key vault '{_key.VaultName}' in subscription {Reader.Azure.SubscriptionId}.");
                 (_vault, _vaultProblem) = await TryRead(() => Reader.FindVaultAsync(_key, _ct)).ConfigureAwait(false);
             }
@@ -120,6 +129,7 @@ namespace CmkPowerShell.Core.Requirements
             var target = _request.Target;
             if (target == null || _serviceTarget == null) return;
             _targetId = target.ResourceId;
+            if (_notInCloud != null) return;
             if (target.ResourceId != null)
             {
                 _resource = target.Resource;
@@ -132,6 +142,14 @@ namespace CmkPowerShell.Core.Requirements
                 _location = _resource.Str("location");
                 _sku = _serviceTarget.ReadSku(_resource);
                 _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
+                if (target.IntendedIdentity == null && _identity.Type == null && _identity.PrincipalId == null
+                    && CmkServiceAdapter.CarriedIdentity(_resource) is { Type: { } carried } identity
+                    && !_profile.SupportedIdentityTypes.Contains(carried))
+                {
+                    // An identity the service cannot use is still the resource's identity: report it so Identity.Type says why
+                    // it does not count, instead of "no identity yet".
+                    _identity = identity;
+                }
             }
             else
             {
@@ -209,6 +227,7 @@ namespace CmkPowerShell.Core.Requirements
 
         private bool SkipWithoutVault(string checkId)
         {
+            if (SkipNotInCloud(checkId)) return true;
             if (_vault != null) return false;
             Add(checkId, RequirementStatus.Skipped, _vaultProblem != null
                 ? $"Key vault '{_key.VaultName}' {_vaultProblem}"
@@ -242,12 +261,20 @@ namespace CmkPowerShell.Core.Requirements
                 Add(checkId, RequirementStatus.Skipped, "No target resource or identity was given.");
                 return true;
             }
+            if (SkipNotInCloud(checkId)) return true;
             if (_targetMissing != null)
             {
                 Add(checkId, RequirementStatus.Skipped, _targetMissing, _targetId);
                 return true;
             }
             return false;
+        }
+
+        private bool SkipNotInCloud(string checkId)
+        {
+            if (_notInCloud == null) return false;
+            Add(checkId, RequirementStatus.Skipped, _notInCloud);
+            return true;
         }
 
         private string IdentityTarget => _targetId ?? _identity.UserAssignedIdentityId ?? _identity.PrincipalId ?? _key.Uri;
@@ -277,12 +304,19 @@ namespace CmkPowerShell.Core.Requirements
                 Add(CheckIds.KeyUriCloudHost, RequirementStatus.Passed, $"{_key.Host} belongs to the connected cloud {_cloud.Name}.");
                 return;
             }
+            if (!_key.IsKeyVaultHost)
+            {
+                Add(CheckIds.KeyUriCloudHost, RequirementStatus.Failed,
+                    $"The key URI host {_key.Host} is not a key vault or Managed HSM host; the connected cloud {_cloud.Name} uses *.{_cloud.KeyVaultSuffix} and *.{_cloud.ManagedHsmSuffix}.");
+                return;
+            }
             var expected = _key.Kind == KeyVaultKind.Vault ? _cloud.KeyVaultSuffix : _cloud.ManagedHsmSuffix;
             Unmet(CheckIds.KeyUriCloudHost, $"{_key.Host} (the connected cloud {_cloud.Name} uses *.{expected})");
         }
 
         private void CheckVaultExists()
         {
+            if (SkipNotInCloud(CheckIds.KeyVaultExists)) return;
             if (_vault != null)
             {
                 Add(CheckIds.KeyVaultExists, RequirementStatus.Passed, $"Key vault '{_vault.Name}' exists ({_vault.Id}).");
@@ -549,10 +583,12 @@ namespace CmkPowerShell.Core.Requirements
             }
             if (_identity.Type == null && _identity.PrincipalId == null)
             {
+                // Failed, not a warning: a resource without an identity cannot use the key, so a "-Quiet" guard must not pass it.
+                // Set-AzCmkEncryption, which is about to enable the identity, leaves this result out itself.
                 var canEnable = _profile.SupportedIdentityTypes.Contains(CmkIdentityType.SystemAssigned);
-                Add(id, canEnable ? RequirementStatus.Warning : RequirementStatus.Failed,
-                    $"{_targetId} has no managed identity for its key yet"
-                    + (canEnable ? "; Set-AzCmkEncryption enables its system-assigned identity, then access can be granted." : "."),
+                Add(id, RequirementStatus.Failed,
+                    $"{_targetId} has no managed identity that can reach the key"
+                    + (canEnable ? "; Set-AzCmkEncryption -GrantAccess enables its system-assigned identity and grants it access to the key." : "."),
                     IdentityTarget);
                 return;
             }

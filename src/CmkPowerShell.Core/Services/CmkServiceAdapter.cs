@@ -289,6 +289,19 @@ namespace CmkPowerShell.Core.Services
             };
         }
 
+        /// <summary>
+        /// The identity a resource carries, whether or not its service can use it for a key: the system-assigned one when
+        /// enabled, else its first user-assigned one; <see cref="TargetIdentity.None"/> without any.
+        /// </summary>
+        public static TargetIdentity CarriedIdentity(JsonObject resource)
+        {
+            var system = FromManagedIdentity(resource, null);
+            if (system.Type != null) return system;
+            return resource.At("identity", "userAssignedIdentities") is JsonObject map && map.Count > 0
+                ? FromManagedIdentity(resource, map.First().Key)
+                : TargetIdentity.None;
+        }
+
         /// <summary>The only user-assigned identity of a resource, when it has exactly one.</summary>
         protected static string? SoleUserAssignedIdentity(JsonObject resource)
             => resource.At("identity", "userAssignedIdentities") is JsonObject map && map.Count == 1 ? map.First().Key : null;

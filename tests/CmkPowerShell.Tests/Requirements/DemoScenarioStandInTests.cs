@@ -25,7 +25,8 @@ namespace CmkPowerShell.Tests.Requirements
             yield return C("kv-good", "cmk", "netapp", "");
             yield return C("kv-good", "cmk", "none", "");
             yield return C("kv-good", "cmk", "uai:DataExplorer:uai-good", "");
-            yield return C("kv-good", "cmk", "cassandra", "", "Identity.Present");
+            // The cluster has no identity yet, so it cannot use the key: a failure (a "-Quiet" guard must not pass it), not a warning.
+            yield return C("kv-good", "cmk", "cassandra", "Identity.Present");
             // An explicit NetApp identity has no account whose volumes name the virtual network to compare.
             yield return C("kv-good", "cmk", "uai:NetAppFiles:uai-good", "", "KeyVault.PrivateEndpoint");
             yield return C("kv-nopurge", "cmk", "kusto", "KeyVault.PurgeProtection");
