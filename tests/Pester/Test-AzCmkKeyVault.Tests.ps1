@@ -58,7 +58,7 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
     }
 
     It 'stops on a -ResourceId of a type the module does not manage' {
-        $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+        $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
         $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -ResourceId $storage } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "InvalidResourceId,$CommandType"
         $err.TargetObject | Should -BeExactly $storage
@@ -275,7 +275,7 @@ Describe 'Test-AzCmkKeyVault against the emulator' -Skip:(-not $EmulatorAvailabl
         }
 
         It 'reports a piped object it cannot test as a non-terminating error and tests the others' {
-            $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+            $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
             $answers = @(
                 [pscustomobject]@{ Id = $storage }
                 [pscustomobject]@{ Id = $Kusto }

@@ -15,6 +15,7 @@ namespace CmkPowerShell.Core.Azure
         public const string Kusto = "2023-08-15";
         public const string ManagedCassandra = "2025-10-15";
         public const string Batch = "2024-02-01";
+        public const string Storage = "2023-05-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -31,6 +32,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Kusto"] = Kusto,
             ["Microsoft.DocumentDB"] = ManagedCassandra,
             ["Microsoft.Batch"] = Batch,
+            ["Microsoft.Storage"] = Storage,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -53,6 +55,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DocumentDB/cassandraClusters"] = ManagedCassandra,
             ["Microsoft.DocumentDB/cassandraClusters/dataCenters"] = ManagedCassandra,
             ["Microsoft.Batch/batchAccounts"] = Batch,
+            ["Microsoft.Storage/storageAccounts"] = Storage,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

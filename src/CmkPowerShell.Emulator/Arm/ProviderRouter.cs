@@ -33,6 +33,7 @@ namespace CmkPowerShell.Emulator
                 new KustoHandler(world, cmk),
                 new CassandraHandler(world, cmk),
                 new BatchHandler(world, cmk),
+                new StorageHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

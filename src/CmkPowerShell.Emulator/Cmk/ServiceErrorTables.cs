@@ -147,6 +147,16 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("Batch account", "account's managed identity"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Storage accounts: customer-managed-keys-overview documents the requirements (RSA or RSA-HSM 2048/3072/
+        // 4096, soft delete + purge protection, Get/WrapKey/UnwrapKey, any region) and, as its only error, HTTP 403 on
+        // data operations once the key is revoked; the 2023-05-01 spec declares no error schema. No management-plane
+        // code or message is documented: all entries are the emulator's wording.
+        public static readonly ServiceErrorTable Storage = new("Microsoft.Storage", "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("storage account", "account's managed identity"));
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
             [CmkCheck.InvalidUri] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' is not a valid Key Vault key URI.", false),

@@ -171,6 +171,20 @@ namespace CmkPowerShell.Tests.Specs
                 }
             }
 
+            else if (location is not null && (op.FinalStateVia ?? "original-uri") == "original-uri" && op.Method is "PUT" or "PATCH")
+            {
+                // ARM's rule for a Location-only operation whose result is the resource itself (Storage's create): poll
+                // Location until it stops answering 202, then read the resource.
+                for (var attempt = 0; ; attempt++)
+                {
+                    Assert.True(attempt < 200, what + ": operation never finished");
+                    var (pollStatus, body, _) = await SendAsync("GET", new Uri(Server.Endpoint, location).PathAndQuery, null, null);
+                    if (pollStatus == HttpStatusCode.Accepted) { await Task.Delay(20); continue; }
+                    if ((int)pollStatus >= 400 && body is JsonObject error && error["error"] is not null) return (null, error);
+                    break;
+                }
+            }
+
             var finalState = op.FinalStateVia ?? (op.Method == "POST" ? "location" : "original-uri");
             var original = $"{path}?api-version={apiVersion}";
             string? resultUri = finalState switch
@@ -232,7 +246,12 @@ namespace CmkPowerShell.Tests.Specs
             foreach (var (name, value) in e.Parameters)
             {
                 if (value is not JsonValue v || !v.TryGetValue<string>(out var text)) continue;
-                if (name == "subscriptionId") map[text] = Server.SubscriptionId;
+                if (name == "subscriptionId")
+                {
+                    map[text] = Server.SubscriptionId;
+                    // Storage's examples use the placeholder "{subscription-id}", which the built path carries escaped.
+                    map[Uri.EscapeDataString(text)] = Server.SubscriptionId;
+                }
                 foreach (Match m in Regex.Matches(text, "subscriptions/([^/]+)", RegexOptions.IgnoreCase))
                     map[m.Groups[1].Value] = Server.SubscriptionId;
             }
@@ -265,6 +284,7 @@ namespace CmkPowerShell.Tests.Specs
                 foreach (Match m in Regex.Matches(body, ReferencedIdPattern, RegexOptions.IgnoreCase))
                     foreach (var id in ResourceChain(m.Value)) SeedResource(e, id, map);
                 PlaceEndpointsInTheirNetworks(JsonNode.Parse(body));
+                SeedKeyVaultsNamedIn(JsonNode.Parse(body), chain);
             }
 
             foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
@@ -298,7 +318,13 @@ namespace CmkPowerShell.Tests.Specs
             ["Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
             ["Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
             ["Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
+            // StorageAccountEnableCMK answers with the account's system-assigned identity: it had one before the key was set
+            // (customer-managed-keys-configure-existing-account), which the GET sample the account is seeded from lacks.
+            ["StorageAccounts_Update"] = HasSystemAssignedIdentity,
         };
+
+        private static void HasSystemAssignedIdentity(JsonObject resource)
+            => resource["identity"] ??= new JsonObject { ["type"] = "SystemAssigned", ["principalId"] = Guid.NewGuid().ToString(), ["tenantId"] = Guid.NewGuid().ToString() };
 
         private static void UsesCustomerManagedKey(JsonObject account)
         {
@@ -335,6 +361,67 @@ namespace CmkPowerShell.Tests.Specs
                     foreach (var child in a) PlaceEndpointsInTheirNetworks(child);
                     break;
             }
+        }
+
+        /// <summary>
+        /// A body that puts the resource under a key names the vault by URI ({keyvaulturi, keyname} in Storage's examples);
+        /// the example presumes that vault exists, protects its keys and lets the resource's identities use the key, as
+        /// the service requires before it accepts the write. Without it the emulated service refuses the key as Azure
+        /// would, and a spec that declares no error answer (Storage) cannot show that refusal.
+        /// </summary>
+        private void SeedKeyVaultsNamedIn(JsonNode? body, IReadOnlyList<string> chain)
+        {
+            if (chain.Count == 0) return;
+            var keys = new List<(string Vault, string Key)>();
+            CollectKeys(body, keys);
+            if (keys.Count == 0) return;
+            var principals = new List<string>();
+            if (Server.Store.Get(chain[^1])?["identity"] is JsonObject identity)
+            {
+                if (identity["principalId"]?.GetValue<string>() is { } system) principals.Add(system);
+            }
+            foreach (Match m in Regex.Matches(body!.ToJsonString(), ReferencedIdPattern, RegexOptions.IgnoreCase))
+                if (Server.Store.Get(m.Value)?["properties"]?["principalId"]?.GetValue<string>() is { } user) principals.Add(user);
+            foreach (var (vault, key) in keys)
+            {
+                // Vaults are found by name, as Azure finds them from a URI: examples in other groups share one.
+                foreach (var other in Server.Store.Where((id, o) => id.Contains("/providers/Microsoft.KeyVault/vaults/", StringComparison.OrdinalIgnoreCase)
+                             && string.Equals(o["name"]?.GetValue<string>(), vault, StringComparison.OrdinalIgnoreCase)))
+                    Server.Store.Remove(other["id"]!.GetValue<string>());
+                var vaultId = $"{chain[0]}/providers/Microsoft.KeyVault/vaults/{vault}";
+                Server.Store.Put(vaultId, new JsonObject
+                {
+                    ["location"] = "westus",
+                    ["properties"] = new JsonObject
+                    {
+                        ["tenantId"] = Server.TenantId,
+                        ["sku"] = new JsonObject { ["family"] = "A", ["name"] = "standard" },
+                        ["vaultUri"] = $"https://{vault}.vault.azure.net/",
+                        ["enableSoftDelete"] = true,
+                        ["enablePurgeProtection"] = true,
+                        ["accessPolicies"] = new JsonArray(principals.Select(p => (JsonNode)new JsonObject
+                        {
+                            ["tenantId"] = Server.TenantId,
+                            ["objectId"] = p,
+                            ["permissions"] = new JsonObject { ["keys"] = new JsonArray("get", "wrapKey", "unwrapKey") },
+                        }).ToArray()),
+                    },
+                });
+                Server.Store.AddKeyVersion(vaultId, key, new KeyVersionSpec());
+            }
+        }
+
+        private static void CollectKeys(JsonNode? node, List<(string Vault, string Key)> keys)
+        {
+            if (node is JsonArray array) { foreach (var item in array) CollectKeys(item, keys); return; }
+            if (node is not JsonObject o) return;
+            string? Field(string name) => o.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value is JsonValue v
+                && v.TryGetValue<string>(out var text) ? text : null;
+            var vaultUri = Field("keyvaulturi");
+            var keyName = Field("keyname");
+            if (vaultUri != null && keyName != null && Uri.TryCreate(vaultUri, UriKind.Absolute, out var uri))
+                keys.Add((uri.Host.Split('.')[0], keyName));
+            foreach (var (_, child) in o) CollectKeys(child, keys);
         }
 
         // ARM ids inside a request body: user-assigned identities, role definitions, vaults, storage accounts...
