@@ -100,10 +100,10 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
-    It 'accepts only the five services, and names them' {
-        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service Storage -Location westeurope } | Should -Throw -PassThru
+    It 'accepts only the supported services, and names them' {
+        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service AppService -Location westeurope } | Should -Throw -PassThru
         $err.Exception | Should -BeOfType 'System.Management.Automation.ParameterBindingException'
-        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch'
+        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, StorageAccount'
     }
 
     It 'declares both of its output types' {
