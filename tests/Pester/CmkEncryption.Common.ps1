@@ -24,4 +24,5 @@ function Get-EmulatorRequest {
     (Invoke-RestMethod -Uri "$($Emulator.Profile.endpoint)_emulator/requests" -SkipCertificateCheck).value |
         Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
 }
+$script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"

@@ -157,8 +157,18 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("storage account", "account's managed identity"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Disk encryption sets: disk-encryption and disks-enable-customer-managed-keys-powershell document the rules
+        // (RSA 2048/3072/4096, purge protection, the vault in the set's region, wrapkey/unwrapkey/get for the set's
+        // system-assigned identity) but no error codes for them: the emulator's wording (ARM's CloudError shape).
+        public static readonly ServiceErrorTable DiskEncryptionSet = new("Microsoft.Compute", "https://learn.microsoft.com/azure/virtual-machines/disk-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("disk encryption set", "set's system-assigned identity"));
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
+            [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),
             [CmkCheck.InvalidUri] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' is not a valid Key Vault key URI.", false),
             [CmkCheck.InvalidScheme] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' must use https.", false),
             [CmkCheck.InvalidHost] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' does not point to an Azure Key Vault.", false),

@@ -308,7 +308,8 @@ namespace CmkPowerShell.Tests.Requirements
                 Assert.NotEmpty(c.Services);
             });
             Assert.Equal(new[] { CmkService.NetAppFiles }, RequirementCatalogue.Get("KeyVault.PrivateEndpoint").Services);
-            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, RequirementCatalogue.Get("KeyVault.Region").Services);
+            // The services whose profile requires the vault in the resource's region (disk-encryption, restrictions: DES).
+            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer, CmkService.DiskEncryptionSet }, RequirementCatalogue.Get("KeyVault.Region").Services);
         }
 
         [Fact]

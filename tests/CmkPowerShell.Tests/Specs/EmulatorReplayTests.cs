@@ -245,6 +245,13 @@ namespace CmkPowerShell.Tests.Specs
             var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, value) in e.Parameters)
             {
+                if (value is JsonObject nested)
+                {
+                    // Ids inside a request body ("{subscriptionId}" in a disk encryption set's user-assigned identity).
+                    foreach (Match m in Regex.Matches(nested.ToJsonString(), "subscriptions/([^/\"]+)", RegexOptions.IgnoreCase))
+                        map[m.Groups[1].Value] = Server.SubscriptionId;
+                    continue;
+                }
                 if (value is not JsonValue v || !v.TryGetValue<string>(out var text)) continue;
                 if (name == "subscriptionId")
                 {
@@ -288,7 +295,8 @@ namespace CmkPowerShell.Tests.Specs
             }
 
             foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
-                if (item?["id"]?.GetValue<string>() is { } itemId)
+                // A ResourceUriList (DiskEncryptionSets_ListAssociatedResources) lists ids as plain strings.
+                if ((item is JsonObject listed ? listed["id"]?.GetValue<string>() : item?.GetValue<string>()) is { } itemId)
                     foreach (var id in ResourceChain(Map(itemId, map))) SeedResource(e, id, map);
         }
 

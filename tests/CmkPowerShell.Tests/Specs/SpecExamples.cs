@@ -38,6 +38,8 @@ namespace CmkPowerShell.Tests.Specs
             "BatchAccount_Get", "BatchAccount_Create", "BatchAccount_Update",
             // Microsoft.Storage
             "StorageAccounts_GetProperties", "StorageAccounts_Create", "StorageAccounts_Update",
+            // Microsoft.Compute disk encryption sets
+            "DiskEncryptionSets_Get", "DiskEncryptionSets_CreateOrUpdate", "DiskEncryptionSets_Update", "DiskEncryptionSets_ListAssociatedResources",
             // Microsoft.KeyVault management plane
             "Vaults_Get", "Vaults_CreateOrUpdate", "Vaults_Update", "Vaults_UpdateAccessPolicy",
             "Keys_List", "Keys_Get", "Keys_CreateIfNotExist", "Keys_ListVersions", "Keys_GetVersion",
