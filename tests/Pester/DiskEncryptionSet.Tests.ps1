@@ -14,7 +14,6 @@ Describe 'Disk encryption set customer-managed keys' -Skip:(-not $EmulatorAvaila
         $script:DisableType = 'CmkPowerShell.Cmdlets.DisableAzCmkEncryptionCommand'
         $script:Older = '0a1b2c3d4e5f40718293a4b5c6d7e8f1'
         $script:Current = '1a2b3c4d5e6f40718293a4b5c6d7e8f2'
-        function script:Get-Failed($Results) { @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check) }
     }
     AfterAll {
         Disconnect-AzCmk -ErrorAction SilentlyContinue
@@ -33,7 +32,7 @@ Describe 'Disk encryption set customer-managed keys' -Skip:(-not $EmulatorAvaila
         } else {
             Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Des
         }
-        Get-Failed $results | Should -Be @($Check)
+        Get-FailedCheck $results | Should -Be @($Check)
     }
 
     It 'Get reads the pinned version and how many disks use the set' {
