@@ -24,6 +24,7 @@ function Get-EmulatorRequest {
     (Invoke-RestMethod -Uri "$($Emulator.Profile.endpoint)_emulator/requests" -SkipCertificateCheck).value |
         Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
 }
+$script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"
 $script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
 

@@ -17,6 +17,7 @@ namespace CmkPowerShell.Core.Azure
         public const string Batch = "2024-02-01";
         public const string Storage = "2023-05-01";
         public const string DiskEncryptionSets = "2023-10-02";
+        public const string Sql = "2021-11-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -35,6 +36,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Batch"] = Batch,
             ["Microsoft.Storage"] = Storage,
             ["Microsoft.Compute"] = DiskEncryptionSets,
+            ["Microsoft.Sql"] = Sql,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -59,6 +61,9 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Batch/batchAccounts"] = Batch,
             ["Microsoft.Storage/storageAccounts"] = Storage,
             ["Microsoft.Compute/diskEncryptionSets"] = DiskEncryptionSets,
+            ["Microsoft.Sql/servers"] = Sql,
+            ["Microsoft.Sql/servers/keys"] = Sql,
+            ["Microsoft.Sql/servers/encryptionProtector"] = Sql,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

@@ -22,6 +22,7 @@ namespace CmkPowerShell.Emulator
             ["Microsoft.Batch"] = new[] { "2025-06-01", "2024-02-01", "2022-10-01" },
             ["Microsoft.Storage"] = new[] { "2023-05-01" },
             ["Microsoft.Compute"] = new[] { "2023-10-02" },
+            ["Microsoft.Sql"] = new[] { "2021-11-01" },
             ["Microsoft.KeyVault"] = new[] { "2026-02-01", "2023-07-01", "2022-07-01" },
             ["Microsoft.Authorization"] = new[] { "2022-04-01" },
             ["Microsoft.Network"] = new[] { "2024-01-01" },

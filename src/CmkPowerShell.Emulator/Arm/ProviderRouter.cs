@@ -35,6 +35,7 @@ namespace CmkPowerShell.Emulator
                 new BatchHandler(world, cmk),
                 new StorageHandler(world, cmk),
                 new DiskEncryptionSetHandler(world, cmk),
+                new SqlServerHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

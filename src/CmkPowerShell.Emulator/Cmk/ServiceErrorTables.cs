@@ -166,6 +166,16 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("disk encryption set", "set's system-assigned identity"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure SQL TDE protector: transparent-data-encryption-byok-overview documents the rules (RSA or RSA-HSM 2048 or
+        // 3072, soft delete + purge protection checked when the protector is set, get/wrapKey/unwrapKey, any region) and,
+        // for a user-assigned identity without access, a message naming the identity and the missing permissions
+        // (byok-identity) without a code: the emulator's wording.
+        public static readonly ServiceErrorTable SqlServer = new("Microsoft.Sql", "https://learn.microsoft.com/azure/azure-sql/database/transparent-data-encryption-byok-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("SQL server", "server's managed identity"));
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
             [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),

@@ -15,7 +15,7 @@ namespace CmkPowerShell.Cmdlets
     public sealed class SetAzCmkEncryptionCommand : CmkServiceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource id of the NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, storage account or disk encryption set.")]
+            HelpMessage = "The resource id of the NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, storage account, disk encryption set or SQL server.")]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string ResourceId { get; set; } = "";
@@ -43,7 +43,7 @@ namespace CmkPowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? BackupKeyUri { get; set; }
 
-        [Parameter(HelpMessage = "Disk encryption sets: turn the service's rotation to the latest key version on (-AutoRotate) or off (-AutoRotate:$false); left as it is when not given.")]
+        [Parameter(HelpMessage = "Disk encryption sets and SQL servers: turn the service's rotation to the latest key version on (-AutoRotate) or off (-AutoRotate:$false); left as it is when not given.")]
         public SwitchParameter AutoRotate { get; set; }
 
         [Parameter(HelpMessage = "Grant the identity least-privilege access to the key before setting it.")]

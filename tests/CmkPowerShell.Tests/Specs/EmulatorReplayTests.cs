@@ -285,6 +285,7 @@ namespace CmkPowerShell.Tests.Specs
 
             if (Preconditions.TryGetValue(e.Operation.OperationId, out var precondition) && chain.Count > 0)
                 Server.Store.Update(chain[^1], precondition);
+            SeedParentPreconditions(e, chain, body);
 
             if (body is not null)
             {
@@ -330,6 +331,33 @@ namespace CmkPowerShell.Tests.Specs
             // (customer-managed-keys-configure-existing-account), which the GET sample the account is seeded from lacks.
             ["StorageAccounts_Update"] = HasSystemAssignedIdentity,
         };
+
+        /// <summary>
+        /// State an example presumes on the resource's parent: a server key (ServerKeyCreateOrUpdate) is checked with
+        /// the server's identity, which the ServerGet sample lacks; a protector names a server key that exists.
+        /// </summary>
+        private void SeedParentPreconditions(SpecExample e, IReadOnlyList<string> chain, string? body)
+        {
+            if (chain.Count < 2) return;
+            var parent = chain[^2];
+            if (e.Operation.OperationId is "ServerKeys_CreateOrUpdate" or "EncryptionProtectors_CreateOrUpdate")
+                Server.Store.Update(parent, HasSystemAssignedIdentity);
+            if (e.Operation.OperationId == "EncryptionProtectors_CreateOrUpdate" && body != null
+                && JsonNode.Parse(body)?["properties"]?["serverKeyName"]?.GetValue<string>() is { } keyName && keyName != "ServiceManaged")
+            {
+                var parts = keyName.Split('_');
+                Server.Store.Put($"{parent}/keys/{keyName}", new JsonObject
+                {
+                    ["kind"] = "azurekeyvault",
+                    ["properties"] = new JsonObject
+                    {
+                        ["serverKeyType"] = "AzureKeyVault",
+                        ["uri"] = $"https://{parts[0]}.vault.azure.net/keys/{parts[1]}/{parts[2]}",
+                        ["thumbprint"] = "00000000000000000000000000000000",
+                    },
+                });
+            }
+        }
 
         private static void HasSystemAssignedIdentity(JsonObject resource)
             => resource["identity"] ??= new JsonObject { ["type"] = "SystemAssigned", ["principalId"] = Guid.NewGuid().ToString(), ["tenantId"] = Guid.NewGuid().ToString() };
@@ -380,17 +408,15 @@ namespace CmkPowerShell.Tests.Specs
         private void SeedKeyVaultsNamedIn(JsonNode? body, IReadOnlyList<string> chain)
         {
             if (chain.Count == 0) return;
-            var keys = new List<(string Vault, string Key)>();
+            var keys = new List<(string Vault, string Key, string? Version)>();
             CollectKeys(body, keys);
             if (keys.Count == 0) return;
             var principals = new List<string>();
-            if (Server.Store.Get(chain[^1])?["identity"] is JsonObject identity)
-            {
-                if (identity["principalId"]?.GetValue<string>() is { } system) principals.Add(system);
-            }
+            foreach (var id in chain)
+                if (Server.Store.Get(id)?["identity"]?["principalId"]?.GetValue<string>() is { } system) principals.Add(system);
             foreach (Match m in Regex.Matches(body!.ToJsonString(), ReferencedIdPattern, RegexOptions.IgnoreCase))
                 if (Server.Store.Get(m.Value)?["properties"]?["principalId"]?.GetValue<string>() is { } user) principals.Add(user);
-            foreach (var (vault, key) in keys)
+            foreach (var (vault, key, version) in keys)
             {
                 // Vaults are found by name, as Azure finds them from a URI: examples in other groups share one.
                 foreach (var other in Server.Store.Where((id, o) => id.Contains("/providers/Microsoft.KeyVault/vaults/", StringComparison.OrdinalIgnoreCase)
@@ -415,11 +441,11 @@ namespace CmkPowerShell.Tests.Specs
                         }).ToArray()),
                     },
                 });
-                Server.Store.AddKeyVersion(vaultId, key, new KeyVersionSpec());
+                Server.Store.AddKeyVersion(vaultId, key, new KeyVersionSpec(Version: version));
             }
         }
 
-        private static void CollectKeys(JsonNode? node, List<(string Vault, string Key)> keys)
+        private static void CollectKeys(JsonNode? node, List<(string Vault, string Key, string? Version)> keys)
         {
             if (node is JsonArray array) { foreach (var item in array) CollectKeys(item, keys); return; }
             if (node is not JsonObject o) return;
@@ -428,7 +454,11 @@ namespace CmkPowerShell.Tests.Specs
             var vaultUri = Field("keyvaulturi");
             var keyName = Field("keyname");
             if (vaultUri != null && keyName != null && Uri.TryCreate(vaultUri, UriKind.Absolute, out var uri))
-                keys.Add((uri.Host.Split('.')[0], keyName));
+                keys.Add((uri.Host.Split('.')[0], keyName, null));
+            // A key identifier (a SQL server key's uri): https://{vault}.vault.azure.net/keys/{name}/{version}.
+            var keyId = Regex.Match(Field("uri") ?? "", @"^https://(?<vault>[^./]+)\.vault\.azure\.net/keys/(?<key>[^/]+)(/(?<version>[0-9a-fA-F]{32}))?$", RegexOptions.IgnoreCase);
+            if (keyId.Success)
+                keys.Add((keyId.Groups["vault"].Value, keyId.Groups["key"].Value, keyId.Groups["version"].Success ? keyId.Groups["version"].Value : null));
             foreach (var (_, child) in o) CollectKeys(child, keys);
         }
 
