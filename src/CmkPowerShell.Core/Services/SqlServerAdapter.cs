@@ -65,6 +65,9 @@ namespace CmkPowerShell.Core.Services
             return new CmkResource(resourceId, server, protector == null ? Array.Empty<JsonObject>() : new[] { protector });
         }
 
+        /// <summary>The TDE settings are on a child resource, which a Resource Graph row of the server does not carry.</summary>
+        public override bool StateFromResourceGraph => false;
+
         private static JsonNode? Protector(CmkResource resource) => resource.Children.FirstOrDefault()?.At("properties");
 
         public override TargetIdentity ReadIdentity(JsonObject resource)
