@@ -38,3 +38,12 @@ function Get-PreflightResult {
         Failed = @(Test-AzCmkKeyVault -KeyUri $KeyUri @arguments | Where-Object Status -eq Failed).Check
     }
 }
+
+$script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"
+$script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
+$script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
+
+function Get-FailedCheck($Results) {
+    <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>
+    @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check)
+}

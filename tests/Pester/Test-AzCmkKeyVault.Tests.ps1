@@ -57,7 +57,7 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
     }
 
     It 'stops on a -ResourceId of a type the module does not manage' {
-        $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+        $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
         $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -ResourceId $storage } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "InvalidResourceId,$CommandType"
         $err.TargetObject | Should -BeExactly $storage
@@ -99,10 +99,10 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
-    It 'accepts only the five services, and names them' {
-        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service Storage -Location westeurope } | Should -Throw -PassThru
+    It 'accepts only the supported services, and names them' {
+        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service AppService -Location westeurope } | Should -Throw -PassThru
         $err.Exception | Should -BeOfType 'System.Management.Automation.ParameterBindingException'
-        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch'
+        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, StorageAccount'
     }
 
     It 'declares both of its output types' {
@@ -274,7 +274,7 @@ Describe 'Test-AzCmkKeyVault against the emulator' -Skip:(-not $EmulatorAvailabl
         }
 
         It 'reports a piped object it cannot test as a non-terminating error and tests the others' {
-            $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+            $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
             $answers = @(
                 [pscustomobject]@{ Id = $storage }
                 [pscustomobject]@{ Id = $Kusto }

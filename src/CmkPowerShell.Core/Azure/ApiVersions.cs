@@ -20,6 +20,9 @@ namespace CmkPowerShell.Core.Azure
         public const string ContainerRegistry = "2023-07-01";
         public const string PostgreSql = "2022-12-01";
         public const string RecoveryServices = "2024-04-01";
+        public const string Storage = "2023-05-01";
+        public const string DiskEncryptionSets = "2023-10-02";
+        public const string Sql = "2021-11-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -41,6 +44,9 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.ContainerRegistry"] = ContainerRegistry,
             ["Microsoft.DBforPostgreSQL"] = PostgreSql,
             ["Microsoft.RecoveryServices"] = RecoveryServices,
+            ["Microsoft.Storage"] = Storage,
+            ["Microsoft.Compute"] = DiskEncryptionSets,
+            ["Microsoft.Sql"] = Sql,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -72,6 +78,11 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DBforPostgreSQL/flexibleServers"] = PostgreSql,
             ["Microsoft.RecoveryServices/vaults"] = RecoveryServices,
             ["Microsoft.RecoveryServices/vaults/backupProtectedItems"] = RecoveryServices,
+            ["Microsoft.Storage/storageAccounts"] = Storage,
+            ["Microsoft.Compute/diskEncryptionSets"] = DiskEncryptionSets,
+            ["Microsoft.Sql/servers"] = Sql,
+            ["Microsoft.Sql/servers/keys"] = Sql,
+            ["Microsoft.Sql/servers/encryptionProtector"] = Sql,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

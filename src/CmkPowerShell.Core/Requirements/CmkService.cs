@@ -1,7 +1,7 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }

@@ -40,6 +40,11 @@ namespace CmkPowerShell.Core.Requirements
         public string? WhenKeyCanBeSet { get; init; }
         /// <summary>True when the service stores only the key name and always uses the current version.</summary>
         public bool UsesCurrentVersionOnly { get; init; }
+        /// <summary>
+        /// True when the service takes only a versioned key URL (disk encryption sets' activeKey.keyUrl, SQL server keys):
+        /// Set-AzCmkEncryption then resolves a versionless -KeyUri to the key's current version before writing.
+        /// </summary>
+        public bool RequiresVersionedKey { get; init; }
         /// <summary>The documents these rules come from, main source first.</summary>
         public IReadOnlyList<string> Sources { get; init; } = Array.Empty<string>();
         /// <summary>Why a rule is what it is, where a document and the specs disagree or a rule is inferred.</summary>

@@ -19,6 +19,8 @@ namespace CmkPowerShell.Core.Services
         public CmkIdentityType? IdentityType { get; init; }
         public string? UserAssignedIdentityId { get; init; }
         public string? FederatedClientId { get; init; }
+        /// <summary>The service's own automatic-rotation switch (-AutoRotate); null leaves it as it is.</summary>
+        public bool? AutoRotate { get; init; }
         public IReadOnlyList<string>? DataCenterNames { get; init; }
         public string? BackupKeyUri { get; init; }
         public bool GrantAccess { get; init; }
@@ -94,6 +96,7 @@ namespace CmkPowerShell.Core.Services
             var request = new CmkEnableRequest(key, selection)
             {
                 FederatedClientId = options.FederatedClientId,
+                AutoRotate = options.AutoRotate,
                 DataCenterNames = options.DataCenterNames,
                 BackupKey = backupKey,
             };
@@ -108,7 +111,9 @@ namespace CmkPowerShell.Core.Services
                     await ValidateAsync(adapter, resource, backupKey, intended, identityWrites.Count > 0, options.GrantAccess, ct).ConfigureAwait(false);
             }
             var vault = await _reader.FindVaultAsync(key, ct).ConfigureAwait(false);
-            request = request with { KeyVaultResourceId = vault?.Id, KeyVaultTenantId = vault?.TenantId, PrincipalId = intended.PrincipalId };
+            if (adapter.Requirements.RequiresVersionedKey && !key.IsVersioned)
+                key = await CurrentVersionAsync(adapter, vault, key, resourceId, ct).ConfigureAwait(false);
+            request = request with { Key = key, KeyVaultResourceId = vault?.Id, KeyVaultTenantId = vault?.TenantId, PrincipalId = intended.PrincipalId };
 
             var enableWrites = adapter.PlanEnable(resource, request);
             var needsGrant = options.GrantAccess && await NeedsGrantAsync(adapter, vault, key, backupKey, intended, ct).ConfigureAwait(false);
@@ -216,6 +221,20 @@ namespace CmkPowerShell.Core.Services
                 if (identityWillBeWritten && warning.Check == CheckIds.IdentityPresent) { _host.WriteVerbose(warning.Message); continue; }
                 _host.WriteWarning($"[{warning.Check}] {warning.Message}" + (warning.RecommendedAction == null ? "" : " " + warning.RecommendedAction));
             }
+        }
+
+        /// <summary>
+        /// The key's current version, for a service that takes only versioned key URLs (the requirement checks have just run
+        /// on that same version, through the same cached reader). The typed KeyNotFound error when it cannot be read.
+        /// </summary>
+        private async Task<KeyIdentifier> CurrentVersionAsync(CmkServiceAdapter adapter, KeyVaultResource? vault, KeyIdentifier key, string resourceId,
+            CancellationToken ct)
+        {
+            var model = vault == null ? null : await _reader.GetKeyAsync(vault, key.Name, null, ct).ConfigureAwait(false);
+            if (model?.Version == null)
+                throw CmkErrors.Create("KeyNotFound", key.Uri, $"{adapter.DisplayName} takes only a versioned key URL and the current version of '{key.Name}' could not be read; pass the key URI with its version.");
+            _host.WriteVerbose($"{adapter.DisplayName} takes a versioned key URL: using the current version {model.Version} of '{key.Name}' for {resourceId}.");
+            return key.WithVersion(model.Version);
         }
 
         /// <summary>The engine decides the service from the body's type; a GET body always has it, but keep it explicit.</summary>

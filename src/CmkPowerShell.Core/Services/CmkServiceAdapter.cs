@@ -98,6 +98,7 @@ namespace CmkPowerShell.Core.Services
             RejectUnless(AcceptsDataCenters, request.DataCenterNames != null, "DataCenterName", resource.Id);
             RejectUnless(AcceptsBackupKey, request.BackupKey != null, "BackupKeyUri", resource.Id);
             RejectUnless(AcceptsFederatedClientId, request.FederatedClientId != null, "FederatedClientId", resource.Id);
+            RejectUnless(AcceptsAutoRotate, request.AutoRotate != null, "AutoRotate", resource.Id);
         }
 
         /// <summary>
@@ -110,6 +111,8 @@ namespace CmkPowerShell.Core.Services
         protected virtual bool AcceptsDataCenters => false;
         protected virtual bool AcceptsBackupKey => false;
         protected virtual bool AcceptsFederatedClientId => false;
+        /// <summary>Whether the service has an automatic-rotation switch of its own (a versionless key is the others' way).</summary>
+        protected virtual bool AcceptsAutoRotate => false;
 
         private void RejectUnless(bool accepted, bool given, string parameter, string resourceId)
         {

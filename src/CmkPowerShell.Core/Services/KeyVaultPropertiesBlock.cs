@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Text.Json.Nodes;
 using CmkPowerShell.Core.KeyVault;
+using CmkPowerShell.Core.Requirements;
 
 namespace CmkPowerShell.Core.Services
 {
@@ -84,5 +85,43 @@ namespace CmkPowerShell.Core.Services
 
         /// <summary>The field names, for messages and tests.</summary>
         public IReadOnlyList<string> Fields => new[] { VaultUriField, KeyNameField, KeyVersionField };
+    }
+
+    /// <summary>
+    /// The shared shape of the identity a service's encryption uses, next to its key: {userAssignedIdentity, and a
+    /// cross-tenant application id field} (NetApp Files: encryption.identity {userAssignedIdentity, federatedClientId};
+    /// Storage: encryption.identity {userAssignedIdentity, federatedIdentityClientId}). No user-assigned identity means the
+    /// resource's system-assigned identity.
+    /// </summary>
+    public sealed class EncryptionIdentityBlock
+    {
+        public EncryptionIdentityBlock(string federatedClientIdField) => FederatedClientIdField = federatedClientIdField;
+
+        public const string UserAssignedIdentityField = "userAssignedIdentity";
+        public string FederatedClientIdField { get; }
+
+        /// <summary>The user-assigned identity the block names, or null (system-assigned).</summary>
+        public static string? UserAssignedIdentity(JsonNode? block) => block.Str(UserAssignedIdentityField);
+
+        public string? FederatedClientId(JsonNode? block) => block.Str(FederatedClientIdField);
+
+        /// <summary>
+        /// The block for a request, or null when nothing needs saying. A system-assigned request on a resource that named a
+        /// user-assigned identity before writes an empty one: PATCH merges, so leaving it out would keep the old identity.
+        /// </summary>
+        public JsonObject? Write(CmkEnableRequest request, JsonNode? current)
+        {
+            var block = new JsonObject();
+            if (request.Identity.Type == CmkIdentityType.UserAssigned)
+                block[UserAssignedIdentityField] = request.Identity.UserAssignedIdentityId;
+            else if (UserAssignedIdentity(current) != null)
+                block[UserAssignedIdentityField] = "";
+            if (request.FederatedClientId != null) block[FederatedClientIdField] = request.FederatedClientId;
+            return block.Count > 0 ? block : null;
+        }
+
+        /// <summary>Whether the stored block already carries the requested cross-tenant application id (none asked: yes).</summary>
+        public bool HasFederatedClientId(JsonNode? current, string? requested)
+            => requested == null || string.Equals(FederatedClientId(current), requested, System.StringComparison.OrdinalIgnoreCase);
     }
 }

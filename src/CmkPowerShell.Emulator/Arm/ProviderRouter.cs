@@ -38,6 +38,9 @@ namespace CmkPowerShell.Emulator
                 new ContainerRegistryHandler(world, cmk),
                 new PostgreSqlHandler(world, cmk),
                 new RecoveryServicesHandler(world, cmk),
+                new StorageHandler(world, cmk),
+                new DiskEncryptionSetHandler(world, cmk),
+                new SqlServerHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

@@ -91,16 +91,31 @@ namespace CmkPowerShell.Emulator
             return failed == null ? null : table.Failure(failed.Value, key);
         }
 
+        /// <summary>The version a service uses for this key: the one named, or the key's current version; null when not found.</summary>
+        public string? VersionInUse(KeyReference key)
+        {
+            if (!string.IsNullOrEmpty(key.KeyVersion)) return key.KeyVersion;
+            var vault = FindVault(key);
+            var keyResource = vault == null ? null : _world.Store.Get($"{vault["id"]!.GetValue<string>()}/keys/{key.KeyName}");
+            return keyResource == null ? null : KeyVaultModel.CurrentVersion(keyResource);
+        }
+
+        private JsonObject? FindVault(KeyReference key)
+        {
+            if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri)) return null;
+            var vaultName = uri.Host.Split('.')[0];
+            return _world.Store.Where((id, o) =>
+                    string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&
+                    string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
+                .FirstOrDefault();
+        }
+
         private CmkCheck? FirstFailure(ServiceKeyRules rules, KeyReference key, string? resourceLocation, KeyIdentity identity)
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(key.KeyName)) return CmkCheck.InvalidUri;
             if (uri.Scheme != Uri.UriSchemeHttps) return CmkCheck.InvalidScheme;
             if (!uri.Host.EndsWith(".vault.azure.net", StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
-            var vaultName = uri.Host.Split('.')[0];
-            var vault = _world.Store.Where((id, o) =>
-                    string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&
-                    string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
-                .FirstOrDefault();
+            var vault = FindVault(key);
             if (vault == null) return CmkCheck.VaultNotFound;
             var vp = vault["properties"];
             if (JsonUtil.Bool(vp, "enableSoftDelete") == false) return CmkCheck.SoftDeleteDisabled;

@@ -233,8 +233,38 @@ namespace CmkPowerShell.Emulator
             return entries;
         }
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Storage accounts: customer-managed-keys-overview documents the requirements (RSA or RSA-HSM 2048/3072/
+        // 4096, soft delete + purge protection, Get/WrapKey/UnwrapKey, any region) and, as its only error, HTTP 403 on
+        // data operations once the key is revoked; the 2023-05-01 spec declares no error schema. No management-plane
+        // code or message is documented: all entries are the emulator's wording.
+        public static readonly ServiceErrorTable Storage = new("Microsoft.Storage", "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("storage account", "account's managed identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Disk encryption sets: disk-encryption and disks-enable-customer-managed-keys-powershell document the rules
+        // (RSA 2048/3072/4096, purge protection, the vault in the set's region, wrapkey/unwrapkey/get for the set's
+        // system-assigned identity) but no error codes for them: the emulator's wording (ARM's CloudError shape).
+        public static readonly ServiceErrorTable DiskEncryptionSet = new("Microsoft.Compute", "https://learn.microsoft.com/azure/virtual-machines/disk-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("disk encryption set", "set's system-assigned identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure SQL TDE protector: transparent-data-encryption-byok-overview documents the rules (RSA or RSA-HSM 2048 or
+        // 3072, soft delete + purge protection checked when the protector is set, get/wrapKey/unwrapKey, any region) and,
+        // for a user-assigned identity without access, a message naming the identity and the missing permissions
+        // (byok-identity) without a code: the emulator's wording.
+        public static readonly ServiceErrorTable SqlServer = new("Microsoft.Sql", "https://learn.microsoft.com/azure/azure-sql/database/transparent-data-encryption-byok-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("SQL server", "server's managed identity"));
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
+            [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),
             [CmkCheck.InvalidUri] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' is not a valid Key Vault key URI.", false),
             [CmkCheck.InvalidScheme] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' must use https.", false),
             [CmkCheck.InvalidHost] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' does not point to an Azure Key Vault.", false),

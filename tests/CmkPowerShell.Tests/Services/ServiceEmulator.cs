@@ -44,6 +44,9 @@ namespace CmkPowerShell.Tests.Services
         protected string NetApp => $"{Rg}/providers/Microsoft.NetApp/netAppAccounts/anf-demo";
         protected string Cassandra => $"{Rg}/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
         protected string DataBox => $"{Rg}/providers/Microsoft.DataBox/jobs/databox-demo";
+        protected string Storage => $"{Rg}/providers/Microsoft.Storage/storageAccounts/stcmkdemo";
+        protected string Sql => $"{Rg}/providers/Microsoft.Sql/servers/sql-demo";
+        protected string Des => $"{Rg}/providers/Microsoft.Compute/diskEncryptionSets/des-demo";
         /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
         protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";
