@@ -219,6 +219,8 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
+                    // ARM sends Retry-After with every 429 (and services with 503); an injected one must too.
+                    if (fault.Status is 429 or 503) ctx.Response.Headers["Retry-After"] = _world.RetryAfterSeconds ?? "1";
                     await WriteJsonAsync(ctx, fault.Status, ArmException.ErrorBody(fault.Code, fault.Message)).ConfigureAwait(false);
                     return;
                 }
