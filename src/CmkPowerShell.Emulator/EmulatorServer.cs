@@ -139,7 +139,7 @@ namespace CmkPowerShell.Emulator
             string scenarioText = options.ScenarioFile != null
                 ? await File.ReadAllTextAsync(options.ScenarioFile, ct).ConfigureAwait(false)
                 : options.Scenario != null ? ScenarioLoader.ReadBuiltIn(options.Scenario) : ScenarioLoader.EmptyScenario;
-            ScenarioLoader.Load(world, scenarioText);
+            ScenarioLoader.Load(world, scenarioText, options.ValidateRequests ? Validation.SpecCatalog.Shared : null);
             if (options.Scenario == null && options.ScenarioFile == null) ScenarioLoader.AddAdminOwner(world);
 
             server = new EmulatorServer(app, world, certificate, options);

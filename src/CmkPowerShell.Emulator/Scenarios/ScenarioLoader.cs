@@ -30,7 +30,11 @@ namespace CmkPowerShell.Emulator
         /// <summary>An empty tenant: one subscription and an Owner admin, nothing else.</summary>
         public const string EmptyScenario = "{}";
 
-        public static void Load(EmulatorWorld world, string scenarioText)
+        /// <param name="specs">
+        /// Checks every <c>resources[]</c> entry as the resource its provider's GET answers at the pinned api-version: a
+        /// scenario cannot hold what Azure could not (issue 11). Null checks nothing.
+        /// </param>
+        public static void Load(EmulatorWorld world, string scenarioText, Validation.SpecCatalog? specs = null)
         {
             var first = JsonNode.Parse(scenarioText)!.AsObject();
             var tenant = first["tenantId"]?.GetValue<string>() ?? DefaultTenant;
@@ -118,7 +122,7 @@ namespace CmkPowerShell.Emulator
                 LoadPrivateEndpoint(store, subPath, pe);
 
             foreach (var r in Array(s, "resources"))
-                LoadResource(world, r);
+                LoadResource(world, r, specs);
 
             foreach (var ra in Array(s, "roleAssignments"))
             {
@@ -284,11 +288,12 @@ namespace CmkPowerShell.Emulator
                 });
         }
 
-        private static void LoadResource(EmulatorWorld world, JsonObject r)
+        private static void LoadResource(EmulatorWorld world, JsonObject r, Validation.SpecCatalog? specs)
         {
             var resource = (JsonObject)r.DeepClone();
             var id = Str(resource, "id")!;
             ConvertRelativeTimes(resource);
+            if (specs != null) Validate(specs, id, resource);
             if (resource["emulator"] is JsonObject hidden && hidden["identityCertificateIssued"] is JsonNode issued)
                 hidden["identityCertificateIssued"] = Time(issued)!.Value.ToUnixTimeSeconds();
             if (resource["identity"] is JsonObject identity)
@@ -328,6 +333,20 @@ namespace CmkPowerShell.Emulator
                 else if (value is JsonValue v && v.TryGetValue<string>(out var text) && Relative.IsMatch(text))
                     o[name] = Time(v)!.Value.UtcDateTime.ToString("o");
             }
+        }
+
+        private static void Validate(Validation.SpecCatalog specs, string id, JsonObject resource)
+        {
+            var ns = ArmId.Parse(id).Namespace;
+            var pinned = ns == null ? null : ApiVersionCatalog.Table.FirstOrDefault(v => v.HasOwnSpec && v.Namespace.Equals(ns, StringComparison.OrdinalIgnoreCase));
+            var read = pinned == null ? null : specs.FindOperation("GET", id, pinned.Version);
+            if (read == null) return;
+            var body = (JsonObject)resource.DeepClone();
+            body.Remove("emulator"); // emulator-only state, never sent to clients
+            var violations = specs.ValidateResponse(read, 200, body);
+            if (violations.Count > 0)
+                throw new InvalidDataException($"Scenario resource '{id}' is not a {read.OperationId} answer of the {ns} {pinned!.Version} spec: " +
+                    string.Join("; ", violations.Select(v => $"property '{v.Path}': {v.Message}")));
         }
 
         public static DateTimeOffset? Time(JsonNode? node)

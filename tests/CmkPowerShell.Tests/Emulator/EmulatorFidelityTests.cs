@@ -171,6 +171,38 @@ namespace CmkPowerShell.Tests.Emulator
             Assert.Contains("notInTheSpec", body!.ToJsonString());
         }
 
+        [Fact]
+        public async Task A_scenario_resource_the_spec_forbids_is_refused_naming_the_property()
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"cmk-scenario-{Guid.NewGuid():N}.json");
+            File.WriteAllText(file, """
+                {
+                  "resourceGroups": [{ "name": "rg", "location": "westeurope" }],
+                  "identities": [{ "name": "uai", "resourceGroup": "rg", "location": "westeurope" }],
+                  "resources": [{
+                    "id": "/subscriptions/{subscriptionId}/resourceGroups/rg/providers/Microsoft.DocumentDB/cassandraClusters/c1",
+                    "location": "westeurope",
+                    "identity": { "type": "UserAssigned", "userAssignedIdentities": {
+                      "/subscriptions/{subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai": {} } },
+                    "properties": { "delegatedManagementSubnetId": "x" }
+                  }]
+                }
+                """);
+            try
+            {
+                var ex = await Assert.ThrowsAsync<InvalidDataException>(() => EmulatorServer.StartAsync(new EmulatorOptions { ScenarioFile = file }));
+                Assert.Contains("cassandraClusters/c1", ex.Message);
+                // ManagedCassandraManagedServiceIdentity knows only SystemAssigned and None: no user-assigned map.
+                Assert.True(ex.Message.Contains("property 'identity.userAssignedIdentities'"), ex.Message);
+                // Without validation the same file loads (the emulator's --no-validation).
+                await using var unchecked_ = await EmulatorServer.StartAsync(new EmulatorOptions { ScenarioFile = file, ValidateRequests = false });
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+
         /// <summary>The README table of served api-versions is the catalogue's table (issue 11, item 6).</summary>
         [Fact]
         public void Every_served_api_version_has_a_spec_or_a_reason_and_the_README_lists_it()
