@@ -167,6 +167,10 @@ namespace CmkPowerShell.Emulator
             ["tokenEndpoint"] = $"{Endpoint}{TenantId}/oauth2/v2.0/token",
             ["identityEndpoint"] = IdentityEndpoint.ToString(),
             ["identityHeader"] = IdentityHeader,
+            // The cloud the scenario imitates: Connect-AzCmk -EmulatorProfile connects with its vault and HSM host suffixes.
+            ["cloud"] = _world.Store.Cloud.Name,
+            ["keyVaultDnsSuffix"] = _world.Store.Cloud.KeyVaultDnsSuffix,
+            ["managedHsmDnsSuffix"] = _world.Store.Cloud.ManagedHsmDnsSuffix,
         };
 
         private static X509Certificate2 CreateCertificate()

@@ -90,7 +90,7 @@ namespace CmkPowerShell.Emulator
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(key.KeyName)) return CmkCheck.InvalidUri;
             if (uri.Scheme != Uri.UriSchemeHttps) return CmkCheck.InvalidScheme;
-            if (!uri.Host.EndsWith(".vault.azure.net", StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
+            if (!uri.Host.EndsWith("." + _world.Store.Cloud.KeyVaultDnsSuffix, StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
             var vaultName = uri.Host.Split('.')[0];
             var vault = _world.Store.Where((id, o) =>
                     string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&

@@ -43,6 +43,7 @@ namespace CmkPowerShell.Emulator
             var store = world.Store;
             store.TenantId = tenant;
             store.SubscriptionId = subscription;
+            if (Str(s, "cloud") is { } cloud) store.Cloud = EmulatedCloud.Find(cloud);
             var subPath = $"/subscriptions/{subscription}";
 
             world.AdminPrincipalId = s["adminPrincipalId"]?.GetValue<string>() ?? DefaultAdmin;
@@ -175,7 +176,7 @@ namespace CmkPowerShell.Emulator
                 ["enabledForDiskEncryption"] = false,
                 ["enabledForTemplateDeployment"] = false,
             };
-            store.Put(id, KeyVaultModel.NewVault(id, Str(v, "location") ?? "westeurope", tenant, props));
+            store.Put(id, KeyVaultModel.NewVault(id, Str(v, "location") ?? "westeurope", tenant, props, store.Cloud));
 
             foreach (var key in Array(v, "keys"))
             {
@@ -267,7 +268,7 @@ namespace CmkPowerShell.Emulator
                         },
                     }),
                     ["manualPrivateLinkServiceConnections"] = new JsonArray(),
-                    ["customDnsConfigs"] = new JsonArray(new JsonObject { ["fqdn"] = $"{Str(pe, "vault")}.vault.azure.net", ["ipAddresses"] = new JsonArray("10.10.2.4") }),
+                    ["customDnsConfigs"] = new JsonArray(new JsonObject { ["fqdn"] = $"{Str(pe, "vault")}.{store.Cloud.KeyVaultDnsSuffix}", ["ipAddresses"] = new JsonArray("10.10.2.4") }),
                 },
             });
             if (store.Exists(vaultId))

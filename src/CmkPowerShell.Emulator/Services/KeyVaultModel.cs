@@ -13,7 +13,7 @@ namespace CmkPowerShell.Emulator
         public const string KeyType = "Microsoft.KeyVault/vaults/keys";
         public const string VersionType = "Microsoft.KeyVault/vaults/keys/versions";
 
-        public static string VaultUri(string vaultName) => $"https://{vaultName.ToLowerInvariant()}.vault.azure.net/";
+        public static string VaultUri(string vaultName, EmulatedCloud cloud) => $"https://{vaultName.ToLowerInvariant()}.{cloud.KeyVaultDnsSuffix}/";
 
         /// <summary>The management plane reports key URIs with the explicit :443 port (see the getKey examples).</summary>
         public static string KeyUri(string vaultName, string keyName) =>
@@ -122,7 +122,7 @@ namespace CmkPowerShell.Emulator
                 ? new[] { "sign", "verify" }
                 : new[] { "encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey" };
 
-        public static JsonObject NewVault(string id, string location, string tenantId, JsonObject? properties)
+        public static JsonObject NewVault(string id, string location, string tenantId, JsonObject? properties, EmulatedCloud cloud)
         {
             var parsed = ArmId.Parse(id);
             var props = properties != null ? (JsonObject)properties.DeepClone() : new JsonObject();
@@ -132,7 +132,7 @@ namespace CmkPowerShell.Emulator
             props["enableSoftDelete"] ??= true;
             props["softDeleteRetentionInDays"] ??= 90;
             props["enableRbacAuthorization"] ??= true;
-            props["vaultUri"] = VaultUri(parsed.Name!);
+            props["vaultUri"] = VaultUri(parsed.Name!, cloud);
             props["publicNetworkAccess"] ??= "Enabled";
             props["provisioningState"] = "Succeeded";
             props["privateEndpointConnections"] ??= new JsonArray();
