@@ -137,7 +137,7 @@ namespace CmkPowerShell.Core.Azure
                 if (options.ImitatedCloud != null)
                 {
                     imitated = AzureCloud.Find(options.ImitatedCloud) ?? throw CmkErrors.Create("UnknownEnvironment", options.ImitatedCloud);
-                    name = imitated.Name;
+                    name = $"Custom ({imitated.Name})"; // an endpoint standing in for that cloud, not the cloud itself
                 }
                 return (imitated.At(name, root, authority, root.ToString()), true);
             }

@@ -71,6 +71,7 @@ namespace CmkPowerShell.Tests.Requirements
         public async Task The_imitated_cloud_hosts_pass_KeyUri_CloudHost_and_the_public_cloud_hosts_fail_it()
         {
             Assert.Equal("AzureUSGovernment", EmulatorProfile.Load(_server.ProfilePath!).Cloud);
+            Assert.Equal("Custom (AzureUSGovernment)", _session.Cloud.Name);
             Assert.Equal("vault.usgovcloudapi.net", _session.Cloud.KeyVaultSuffix);
             Assert.Equal("managedhsm.usgovcloudapi.net", _session.Cloud.ManagedHsmSuffix);
             var vault = _server.Store.Get($"/subscriptions/{_server.SubscriptionId}/resourceGroups/rg-gov/providers/Microsoft.KeyVault/vaults/kv-gov")!;
