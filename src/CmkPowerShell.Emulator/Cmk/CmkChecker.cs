@@ -90,10 +90,14 @@ namespace CmkPowerShell.Emulator
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(key.KeyName)) return CmkCheck.InvalidUri;
             if (uri.Scheme != Uri.UriSchemeHttps) return CmkCheck.InvalidScheme;
-            if (!uri.Host.EndsWith("." + _world.Store.Cloud.KeyVaultDnsSuffix, StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
+            var cloud = _world.Store.Cloud;
+            // Services that take Managed HSM keys are pointed at https://{hsm}.managedhsm.azure.net/ the same way as at a vault.
+            bool hsm = uri.Host.EndsWith("." + cloud.ManagedHsmDnsSuffix, StringComparison.OrdinalIgnoreCase);
+            if (!hsm && !uri.Host.EndsWith("." + cloud.KeyVaultDnsSuffix, StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
             var vaultName = uri.Host.Split('.')[0];
+            var vaultType = hsm ? KeyVaultModel.HsmType : KeyVaultModel.VaultType;
             var vault = _world.Store.Where((id, o) =>
-                    string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&
+                    string.Equals(o["type"]?.GetValue<string>(), vaultType, StringComparison.OrdinalIgnoreCase) &&
                     string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
                 .FirstOrDefault();
             if (vault == null) return CmkCheck.VaultNotFound;
@@ -125,6 +129,8 @@ namespace CmkPowerShell.Emulator
             if (identity.PrincipalId == null) return identity.UserAssigned ? CmkCheck.UserIdentityMissing : CmkCheck.SystemIdentityMissing;
 
             if (Blocked(vault, rules)) return CmkCheck.FirewallBlocked;
+            if (hsm)
+                return ManagedHsmLocalRbac.Allows(vault, identity.PrincipalId, key.KeyName!, ManagedHsmLocalRbac.WrapDataActions) ? null : CmkCheck.NoAccess;
             if (!HasAccess(vault, keyId, identity.PrincipalId, rules)) return CmkCheck.NoAccess;
             return null;
         }

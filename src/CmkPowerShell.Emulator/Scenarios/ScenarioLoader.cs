@@ -116,6 +116,9 @@ namespace CmkPowerShell.Emulator
             foreach (var v in Array(s, "vaults"))
                 LoadVault(store, subPath, tenant, v, policySets);
 
+            foreach (var h in Array(s, "managedHsms"))
+                LoadManagedHsm(store, subPath, tenant, h);
+
             foreach (var vnet in Array(s, "virtualNetworks"))
                 LoadVirtualNetwork(store, subPath, vnet);
 
@@ -178,6 +181,29 @@ namespace CmkPowerShell.Emulator
             };
             store.Put(id, KeyVaultModel.NewVault(id, Str(v, "location") ?? "westeurope", tenant, props, store.Cloud));
 
+            LoadKeys(store, id, v);
+        }
+
+        /// <summary>
+        /// A Managed HSM with its keys (the same key format as vaults) and its local RBAC: role assignments of the HSM's own
+        /// data plane, { principalId, role (a Managed HSM built-in role name or id), scope ("/", "/keys", "/keys/{name}") }.
+        /// </summary>
+        private static void LoadManagedHsm(ResourceStore store, string subPath, string tenant, JsonObject h)
+        {
+            var id = ResourceId(subPath, h, KeyVaultModel.HsmType);
+            var props = new JsonObject();
+            if (h["enablePurgeProtection"] is JsonNode purge) props["enablePurgeProtection"] = purge.DeepClone();
+            var hsm = KeyVaultModel.NewManagedHsm(id, Str(h, "location") ?? "westeurope", tenant, props, store.Cloud);
+            var assignments = new JsonArray();
+            foreach (var a in Array(h, "localRoleAssignments"))
+                assignments.Add(ManagedHsmLocalRbac.Assignment(Str(a, "principalId")!, Str(a, "role")!, Str(a, "scope") ?? "/"));
+            ResourceStore.Hidden(hsm)["localRoleAssignments"] = assignments;
+            store.Put(id, hsm);
+            LoadKeys(store, id, h);
+        }
+
+        private static void LoadKeys(ResourceStore store, string id, JsonObject v)
+        {
             foreach (var key in Array(v, "keys"))
             {
                 var versions = key["versions"] as JsonArray ?? new JsonArray(new JsonObject());

@@ -1,7 +1,5 @@
 using System;
-using System.IO;
 using System.Linq;
-using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using CmkPowerShell.Connection;
@@ -30,39 +28,18 @@ namespace CmkPowerShell.Tests.Requirements
             }
             """;
 
-        private readonly string _dir = Path.Combine(Path.GetTempPath(), "cmk-gov-" + Guid.NewGuid().ToString("N"));
+        private ScenarioEmulator _emulator = null!;
         private EmulatorServer _server = null!;
         private CmkSession _session = null!;
 
         public async Task InitializeAsync()
         {
-            Directory.CreateDirectory(_dir);
-            File.WriteAllText(Path.Combine(_dir, "scenario.json"), Scenario);
-            _server = await EmulatorServer.StartAsync(new EmulatorOptions
-            {
-                ScenarioFile = Path.Combine(_dir, "scenario.json"),
-                ProfilePath = Path.Combine(_dir, "profile.json"),
-            });
-            var profile = EmulatorProfile.Load(_server.ProfilePath!);
-            var token = new SecureString();
-            foreach (var c in profile.AccessToken) token.AppendChar(c);
-            _session = await CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = profile.ResourceManagerEndpoint,
-                TrustedCertificateThumbprint = profile.CertificateThumbprint,
-                TenantId = profile.TenantId,
-                SubscriptionId = profile.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = token,
-                ImitatedCloud = profile.Cloud,
-            }, new RecordingHost());
+            _emulator = await ScenarioEmulator.StartAsync(Scenario);
+            _server = _emulator.Server;
+            _session = _emulator.Session;
         }
 
-        public async Task DisposeAsync()
-        {
-            await _server.DisposeAsync();
-            Directory.Delete(_dir, true);
-        }
+        public async Task DisposeAsync() => await _emulator.DisposeAsync();
 
         private Task<System.Collections.Generic.IReadOnlyList<CmkRequirementResult>> Run(string keyUri)
             => RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri, _session.Cloud)), _session, null, CancellationToken.None);
