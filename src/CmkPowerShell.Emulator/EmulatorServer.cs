@@ -109,6 +109,9 @@ namespace CmkPowerShell.Emulator
 
         public void SetLroDelay(TimeSpan d) => _world.LroDelay = d;
 
+        /// <summary>Retry-After on accepted writes and pending polls; null sends none.</summary>
+        public void SetRetryAfter(TimeSpan? retryAfter) => _world.RetryAfter = retryAfter;
+
         public void SetValidator(IRequestBodyValidator? validator) => _validator = validator;
 
         public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken ct = default)

@@ -55,6 +55,15 @@ namespace CmkPowerShell.Emulator
             if (RetryAfterSeconds is { } seconds) result.Headers["Retry-After"] = seconds;
         }
 
+        /// <summary>
+        /// Retry-After on a pending poll. A zero setting (fast tests) sends none there, so clients fall back to their own
+        /// interval instead of polling without pause; ARM itself never asks for 0.
+        /// </summary>
+        public void AddPollRetryAfter(ArmResult result)
+        {
+            if (RetryAfter is { } ra && ra > TimeSpan.Zero) AddRetryAfter(result);
+        }
+
         /// <summary>Starts an LRO whose failure is the given check result, or the injected fault when there is one.</summary>
         public Operation StartOperation(ArmRequest request, string location, (string Code, string Message)? failure, Func<JsonNode?> onSuccess)
         {

@@ -261,14 +261,14 @@ namespace CmkPowerShell.Emulator
                 // A pending status poll tells the client when to ask again, as ARM's async guidance has it (issue 11:
                 // without it azure-cli waits its 30 s default).
                 var status = ArmResult.Ok(op.StatusBody());
-                if (op.Status == "InProgress") _world.AddRetryAfter(status);
+                if (op.Status == "InProgress") _world.AddPollRetryAfter(status);
                 return status;
             }
             if (op.Status == "InProgress")
             {
                 var pending = new ArmResult(202);
                 pending.Headers["Location"] = $"{_world.BaseUrl}{r.Path}?api-version={r.ApiVersion}&operationResultResponseType=Location";
-                _world.AddRetryAfter(pending);
+                _world.AddPollRetryAfter(pending);
                 return pending;
             }
             if (op.Status == "Failed")

@@ -21,7 +21,13 @@ namespace CmkPowerShell.Tests.Emulator
     /// </summary>
     public class AzureCliReplayTests : IAsyncLifetime
     {
-        private readonly EmulatorFixture emulator = new();
+        private readonly EmulatorFixture emulator = new RetryAfterFixture();
+
+        /// <summary>The standalone emulator's Retry-After (1 s), which azure-cli met; nothing here waits for it.</summary>
+        private sealed class RetryAfterFixture : EmulatorFixture
+        {
+            protected override EmulatorOptions CreateOptions() => new() { Scenario = "demo", LroDelay = TimeSpan.FromMilliseconds(300), RetryAfter = TimeSpan.FromSeconds(1) };
+        }
         private readonly ITestOutputHelper output;
 
         public AzureCliReplayTests(ITestOutputHelper output) => this.output = output;

@@ -140,6 +140,7 @@ namespace CmkPowerShell.Tests.Emulator
         public async Task Pending_status_polls_and_injected_429s_carry_Retry_After()
         {
             emulator.Server.SetLroDelay(TimeSpan.FromSeconds(5));
+            emulator.Server.SetRetryAfter(TimeSpan.FromSeconds(1));
             try
             {
                 var (accepted, _) = await emulator.SendAsync(HttpMethod.Patch, $"{Rg}/providers/Microsoft.Kusto/clusters/kusto-demo?api-version=2023-08-15",
@@ -152,6 +153,7 @@ namespace CmkPowerShell.Tests.Emulator
             finally
             {
                 emulator.Server.SetLroDelay(TimeSpan.FromMilliseconds(300));
+                emulator.Server.SetRetryAfter(TimeSpan.Zero);
             }
             emulator.Server.Faults.Add(new FaultRule("GET", "kv-good$", 1, Status: 429));
             var (throttled, _) = await emulator.SendAsync(HttpMethod.Get, $"{emulator.VaultId("kv-good")}?api-version=2026-02-01");
