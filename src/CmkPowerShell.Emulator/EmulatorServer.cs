@@ -105,12 +105,21 @@ namespace CmkPowerShell.Emulator
         {
             _throttler.Enabled = on;
             _throttler.Reset();
+            _arm.ResourceGraph.ResetQuota();
         }
 
         public void SetLroDelay(TimeSpan d) => _world.LroDelay = d;
 
         /// <summary>Retry-After on accepted writes and pending polls; null sends none.</summary>
         public void SetRetryAfter(TimeSpan? retryAfter) => _world.RetryAfter = retryAfter;
+
+        /// <summary>Resource Graph's per-user quota (requests per window); the windows start afresh.</summary>
+        public void SetResourceGraphQuota(int requests, TimeSpan window)
+        {
+            _world.GraphQuota = requests;
+            _world.GraphWindow = window;
+            _arm.ResourceGraph.ResetQuota();
+        }
 
         public void SetValidator(IRequestBodyValidator? validator) => _validator = validator;
 
@@ -226,8 +235,14 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
-                    // ARM sends Retry-After with every 429 (and services with 503); an injected one must too.
-                    if (fault.Status is 429 or 503) ctx.Response.Headers["Retry-After"] = _world.RetryAfterSeconds ?? "1";
+                    // ARM's throttling answer always says when to come back and that the budget is spent.
+                    if (fault.Status == 429)
+                    {
+                        ctx.Response.Headers["Retry-After"] = "1";
+                        ctx.Response.Headers[method is "GET" or "HEAD" ? "x-ms-ratelimit-remaining-subscription-reads" : "x-ms-ratelimit-remaining-subscription-writes"] = "0";
+                    }
+                    // Services answer 503 with Retry-After too.
+                    if (fault.Status == 503) ctx.Response.Headers["Retry-After"] = _world.RetryAfterSeconds ?? "1";
                     await WriteJsonAsync(ctx, fault.Status, ArmException.ErrorBody(fault.Code, fault.Message)).ConfigureAwait(false);
                     return;
                 }

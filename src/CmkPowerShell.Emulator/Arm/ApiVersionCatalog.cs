@@ -50,6 +50,8 @@ namespace CmkPowerShell.Emulator
             new("Microsoft.KeyVault", "2022-07-01", "2026-02-01", AzCli + " (2026-02-01: 2023-07-01 has no managedHSMs, which `az keyvault list` reads)"),
             new("Microsoft.Authorization", "2022-04-01", "2022-04-01", "pinned"),
             new("Microsoft.Network", "2024-01-01", "2024-01-01", "pinned"),
+            new("Microsoft.ResourceGraph", "2024-04-01", null, "pinned (fleet discovery); its spec is copied, but the Resource Graph handler answers before body validation and reads the query itself"),
+            new("Microsoft.ResourceGraph", "2022-10-01", null, "older copy (as 2024-04-01)"),
             new("Microsoft.ManagedIdentity", "2023-01-31", null,
                 "no spec: the emulator only reads user-assigned identities (scenario data); their shape is the common-types identity"),
             new(ResourcesNamespace, "2022-12-01", null, "no spec: resources.json is not copied; resource group PUT is checked by the handler (location required)"),
