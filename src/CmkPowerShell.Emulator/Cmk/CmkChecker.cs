@@ -104,17 +104,22 @@ namespace CmkPowerShell.Emulator
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri)) return null;
             var vaultName = uri.Host.Split('.')[0];
+            var vaultType = IsManagedHsmHost(uri) ? KeyVaultModel.HsmType : KeyVaultModel.VaultType;
             return _world.Store.Where((id, o) =>
-                    string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&
+                    string.Equals(o["type"]?.GetValue<string>(), vaultType, StringComparison.OrdinalIgnoreCase) &&
                     string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
                 .FirstOrDefault();
         }
+
+        private bool IsManagedHsmHost(Uri uri) => uri.Host.EndsWith("." + _world.Store.Cloud.ManagedHsmDnsSuffix, StringComparison.OrdinalIgnoreCase);
 
         private CmkCheck? FirstFailure(ServiceKeyRules rules, KeyReference key, string? resourceLocation, KeyIdentity identity)
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(key.KeyName)) return CmkCheck.InvalidUri;
             if (uri.Scheme != Uri.UriSchemeHttps) return CmkCheck.InvalidScheme;
-            if (!uri.Host.EndsWith(".vault.azure.net", StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
+            // Services that take Managed HSM keys are pointed at https://{hsm}.managedhsm.azure.net/ the same way as at a vault.
+            bool hsm = IsManagedHsmHost(uri);
+            if (!hsm && !uri.Host.EndsWith("." + _world.Store.Cloud.KeyVaultDnsSuffix, StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
             var vault = FindVault(key);
             if (vault == null) return CmkCheck.VaultNotFound;
             var vp = vault["properties"];
@@ -145,6 +150,8 @@ namespace CmkPowerShell.Emulator
             if (identity.PrincipalId == null) return identity.UserAssigned ? CmkCheck.UserIdentityMissing : CmkCheck.SystemIdentityMissing;
 
             if (Blocked(vault, rules)) return CmkCheck.FirewallBlocked;
+            if (hsm)
+                return ManagedHsmLocalRbac.Allows(vault, identity.PrincipalId, key.KeyName!, ManagedHsmLocalRbac.WrapDataActions) ? null : CmkCheck.NoAccess;
             if (!HasAccess(vault, keyId, identity.PrincipalId, rules)) return CmkCheck.NoAccess;
             return null;
         }

@@ -188,6 +188,7 @@ namespace CmkPowerShell.Cmdlets
                 SubscriptionId = profile.SubscriptionId,
                 CredentialKind = CmkCredentialKind.AccessToken,
                 AccessToken = ToSecureString(profile.AccessToken),
+                ImitatedCloud = profile.Cloud,
             };
         }
 
