@@ -25,3 +25,4 @@ function Get-EmulatorRequest {
         Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
 }
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
+$script:LaCluster = "$Rg/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo"

@@ -16,6 +16,7 @@ namespace CmkPowerShell.Core.Azure
         public const string ManagedCassandra = "2025-10-15";
         public const string Batch = "2024-02-01";
         public const string Storage = "2023-05-01";
+        public const string OperationalInsights = "2022-10-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -33,6 +34,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DocumentDB"] = ManagedCassandra,
             ["Microsoft.Batch"] = Batch,
             ["Microsoft.Storage"] = Storage,
+            ["Microsoft.OperationalInsights"] = OperationalInsights,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -56,6 +58,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DocumentDB/cassandraClusters/dataCenters"] = ManagedCassandra,
             ["Microsoft.Batch/batchAccounts"] = Batch,
             ["Microsoft.Storage/storageAccounts"] = Storage,
+            ["Microsoft.OperationalInsights/clusters"] = OperationalInsights,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

@@ -28,6 +28,7 @@ namespace CmkPowerShell.Core.Errors
         DataExplorer = 16,
         ManagedCassandra = 32,
         Batch = 64,
+        LogAnalyticsClusters = 128,
         /// <summary>The five services whose keys the module manages.</summary>
         AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch,
         Any = ResourceManager | KeyVault | AllCmkServices,

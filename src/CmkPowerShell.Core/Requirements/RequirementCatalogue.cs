@@ -71,6 +71,10 @@ namespace CmkPowerShell.Core.Requirements
     {
         private static readonly CmkService[] AllServices = (CmkService[])Enum.GetValues(typeof(CmkService));
 
+        /// <summary>The services whose profile (in their adapter) sets a rule, so that a new adapter needs no edit here.</summary>
+        private static CmkService[] ServicesWhere(Func<ServiceRequirements, bool> rule)
+            => Services.CmkServiceAdapter.All.Where(a => rule(a.Requirements)).Select(a => a.Service).ToArray();
+
         public static IReadOnlyList<RequirementCheck> Checks { get; } = new[]
         {
             new RequirementCheck(CheckIds.KeyUriFormat, "Key URI format", RequirementSeverity.Error, AllServices, false,
@@ -94,10 +98,11 @@ namespace CmkPowerShell.Core.Requirements
                 "Enable purge protection: Update-AzKeyVault -VaultName {vault} -EnablePurgeProtection (it cannot be turned off again).",
                 RequirementSources.DataExplorer + " (KeyVaultNotPurgeProtected); " + RequirementSources.DataBox + " (SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled); " + RequirementSources.ManagedCassandra),
             new RequirementCheck(CheckIds.KeyVaultRegion, "Key vault in the resource's region", RequirementSeverity.Error,
-                new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, true,
+                ServicesWhere(r => r.SameRegionRequired), true,
                 "Key vault '{vault}' is in {vaultLocation} but {service} requires the vault in the resource's region {location}.",
                 "Use a key vault in {location}.",
-                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer),
+                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer
+                + "; https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys (Log Analytics clusters)"),
             new RequirementCheck(CheckIds.KeyVaultFirewall, "Key vault firewall lets the service in", RequirementSeverity.Warning, AllServices, false,
                 "Key vault '{vault}' denies public network access without the trusted Azure services bypass{detail}.",
                 "Allow trusted Microsoft services (Update-AzKeyVaultNetworkRuleSet -VaultName {vault} -Bypass AzureServices) or use a system-assigned identity.",

@@ -27,6 +27,8 @@ namespace CmkPowerShell.Core.Requirements
         public IReadOnlyList<CmkIdentityType> SupportedIdentityTypes { get; init; } = new[] { CmkIdentityType.SystemAssigned, CmkIdentityType.UserAssigned };
         public FirewallRule Firewall { get; init; } = FirewallRule.Warn;
         public bool PrivateEndpointRequired { get; init; }
+        /// <summary>True when a vault reached through Private Link can be used only with the system-assigned identity (Log Analytics clusters).</summary>
+        public bool PrivateLinkNeedsSystemAssignedIdentity { get; init; }
         /// <summary>True when the service stores only the key name and always uses the current version.</summary>
         public bool UsesCurrentVersionOnly { get; init; }
         /// <summary>The documents these rules come from, main source first.</summary>

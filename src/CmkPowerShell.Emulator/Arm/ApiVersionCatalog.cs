@@ -21,6 +21,7 @@ namespace CmkPowerShell.Emulator
             ["Microsoft.DocumentDB"] = new[] { "2025-10-15", "2024-05-15", "2022-08-15-preview" },
             ["Microsoft.Batch"] = new[] { "2025-06-01", "2024-02-01", "2022-10-01" },
             ["Microsoft.Storage"] = new[] { "2023-05-01" },
+            ["Microsoft.OperationalInsights"] = new[] { "2022-10-01" },
             ["Microsoft.KeyVault"] = new[] { "2026-02-01", "2023-07-01", "2022-07-01" },
             ["Microsoft.Authorization"] = new[] { "2022-04-01" },
             ["Microsoft.Network"] = new[] { "2024-01-01" },

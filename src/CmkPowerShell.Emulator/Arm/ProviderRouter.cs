@@ -34,6 +34,7 @@ namespace CmkPowerShell.Emulator
                 new CassandraHandler(world, cmk),
                 new BatchHandler(world, cmk),
                 new StorageHandler(world, cmk),
+                new LogAnalyticsClusterHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

@@ -308,7 +308,8 @@ namespace CmkPowerShell.Tests.Requirements
                 Assert.NotEmpty(c.Services);
             });
             Assert.Equal(new[] { CmkService.NetAppFiles }, RequirementCatalogue.Get("KeyVault.PrivateEndpoint").Services);
-            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, RequirementCatalogue.Get("KeyVault.Region").Services);
+            // Log Analytics clusters: vault, cluster and linked workspaces share a region (customer-managed-keys).
+            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer, CmkService.LogAnalyticsCluster }, RequirementCatalogue.Get("KeyVault.Region").Services);
         }
 
         [Fact]

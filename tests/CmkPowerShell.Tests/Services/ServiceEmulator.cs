@@ -43,6 +43,7 @@ namespace CmkPowerShell.Tests.Services
         protected string Cassandra => $"{Rg}/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
         protected string DataBox => $"{Rg}/providers/Microsoft.DataBox/jobs/databox-demo";
         protected string Storage => $"{Rg}/providers/Microsoft.Storage/storageAccounts/stcmkdemo";
+        protected string LaCluster => $"{Rg}/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo";
         /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
         protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";

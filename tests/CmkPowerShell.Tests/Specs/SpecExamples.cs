@@ -38,6 +38,8 @@ namespace CmkPowerShell.Tests.Specs
             "BatchAccount_Get", "BatchAccount_Create", "BatchAccount_Update",
             // Microsoft.Storage
             "StorageAccounts_GetProperties", "StorageAccounts_Create", "StorageAccounts_Update",
+            // Microsoft.OperationalInsights
+            "Clusters_Get", "Clusters_CreateOrUpdate", "Clusters_Update",
             // Microsoft.KeyVault management plane
             "Vaults_Get", "Vaults_CreateOrUpdate", "Vaults_Update", "Vaults_UpdateAccessPolicy",
             "Keys_List", "Keys_Get", "Keys_CreateIfNotExist", "Keys_ListVersions", "Keys_GetVersion",
