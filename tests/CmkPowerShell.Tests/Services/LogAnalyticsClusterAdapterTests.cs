@@ -117,6 +117,10 @@ namespace CmkPowerShell.Tests.Services
             Assert.Contains("not a trusted Microsoft service", cluster.Single(r => r.Check == CheckIds.KeyVaultFirewall).Message);
             Assert.Empty(Failed(await TestAsync(Key("kv-trusted"), Storage)));
 
+            var refused = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-trusted"))));
+            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, refused.FailedChecks.Select(c => c.CheckId));
+            Assert.Empty(Writes());
+
             // Skipping the check, the service refuses the key the same way, and nothing is stored.
             var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-trusted")) { SkipValidation = true }));
             Assert.Equal(400, ex.ServiceError!.HttpStatus);
