@@ -26,3 +26,8 @@ function Get-EmulatorRequest {
 }
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
 $script:LaCluster = "$Rg/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo"
+
+function Get-FailedCheck($Results) {
+    <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>
+    @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check)
+}

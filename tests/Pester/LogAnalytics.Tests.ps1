@@ -14,7 +14,6 @@ Describe 'Log Analytics dedicated cluster customer-managed keys' -Skip:(-not $Em
         $script:SetType = 'CmkPowerShell.Cmdlets.SetAzCmkEncryptionCommand'
         $script:DisableType = 'CmkPowerShell.Cmdlets.DisableAzCmkEncryptionCommand'
         $script:Versions = '0a1b2c3d4e5f40718293a4b5c6d7e8f1', '1a2b3c4d5e6f40718293a4b5c6d7e8f2'
-        function script:Get-Failed($Results) { @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check) }
     }
     AfterAll {
         Disconnect-AzCmk -ErrorAction SilentlyContinue
@@ -33,12 +32,12 @@ Describe 'Log Analytics dedicated cluster customer-managed keys' -Skip:(-not $Em
         } else {
             Test-AzCmkKeyVault -KeyUri $Key -ResourceId $LaCluster
         }
-        Get-Failed $results | Should -Be @($Check)
+        Get-FailedCheck $results | Should -Be @($Check)
     }
 
     It 'Test fails a closed vault for the cluster (not a trusted service) where Storage only gets a warning' {
         $cluster = Test-AzCmkKeyVault -KeyUri (Get-DemoKey kv-firewall) -ResourceId $LaCluster
-        Get-Failed $cluster | Should -Contain 'KeyVault.Firewall'
+        Get-FailedCheck $cluster | Should -Contain 'KeyVault.Firewall'
         ($cluster | Where-Object Check -eq 'KeyVault.Firewall').Message | Should -Match 'not a trusted Microsoft service'
         $storage = Test-AzCmkKeyVault -KeyUri (Get-DemoKey kv-firewall) -ResourceId $Storage
         ($storage | Where-Object Check -eq 'KeyVault.Firewall').Status | Should -Be 'Warning'

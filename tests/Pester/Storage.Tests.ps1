@@ -12,7 +12,6 @@ Describe 'Azure Storage customer-managed keys' -Skip:(-not $EmulatorAvailable) {
         . (Join-Path $PSScriptRoot 'CmkEncryption.Common.ps1')
         $script:SetType = 'CmkPowerShell.Cmdlets.SetAzCmkEncryptionCommand'
         $script:Versions = '0a1b2c3d4e5f40718293a4b5c6d7e8f1', '1a2b3c4d5e6f40718293a4b5c6d7e8f2'
-        function script:Get-Failed($Results) { @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check) }
     }
     AfterAll {
         Disconnect-AzCmk -ErrorAction SilentlyContinue
@@ -30,12 +29,12 @@ Describe 'Azure Storage customer-managed keys' -Skip:(-not $EmulatorAvailable) {
         } else {
             Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Storage
         }
-        Get-Failed $results | Should -Be @($Check)
+        Get-FailedCheck $results | Should -Be @($Check)
     }
 
     It 'Test passes a vault in another region (Storage allows it)' {
         $results = Test-AzCmkKeyVault -KeyUri (Get-DemoKey kv-eastus) -ResourceId $Storage
-        Get-Failed $results | Should -BeNullOrEmpty
+        Get-FailedCheck $results | Should -BeNullOrEmpty
         $results.Check | Should -Not -Contain 'KeyVault.Region'
     }
 
