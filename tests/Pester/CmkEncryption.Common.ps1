@@ -42,6 +42,7 @@ function Get-PreflightResult {
 $script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"
 $script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
+$script:LaCluster = "$Rg/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo"
 
 function Get-FailedCheck($Results) {
     <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>

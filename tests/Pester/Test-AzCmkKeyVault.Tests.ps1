@@ -102,7 +102,7 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
     It 'accepts only the supported services, and names them' {
         $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service AppService -Location westeurope } | Should -Throw -PassThru
         $err.Exception | Should -BeOfType 'System.Management.Automation.ParameterBindingException'
-        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, StorageAccount'
+        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, StorageAccount, LogAnalyticsCluster'
     }
 
     It 'declares both of its output types' {

@@ -23,6 +23,7 @@ namespace CmkPowerShell.Core.Azure
         public const string Storage = "2023-05-01";
         public const string DiskEncryptionSets = "2023-10-02";
         public const string Sql = "2021-11-01";
+        public const string OperationalInsights = "2022-10-01";
         public const string KeyVault = "2026-02-01";
         public const string Authorization = "2022-04-01";
         public const string Network = "2024-01-01";
@@ -47,6 +48,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Storage"] = Storage,
             ["Microsoft.Compute"] = DiskEncryptionSets,
             ["Microsoft.Sql"] = Sql,
+            ["Microsoft.OperationalInsights"] = OperationalInsights,
             ["Microsoft.KeyVault"] = KeyVault,
             ["Microsoft.Authorization"] = Authorization,
             ["Microsoft.Network"] = Network,
@@ -83,6 +85,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Sql/servers"] = Sql,
             ["Microsoft.Sql/servers/keys"] = Sql,
             ["Microsoft.Sql/servers/encryptionProtector"] = Sql,
+            ["Microsoft.OperationalInsights/clusters"] = OperationalInsights,
             ["Microsoft.KeyVault/vaults"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys"] = KeyVault,
             ["Microsoft.KeyVault/vaults/keys/versions"] = KeyVault,

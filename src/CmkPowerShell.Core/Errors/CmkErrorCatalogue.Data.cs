@@ -13,6 +13,7 @@ namespace CmkPowerShell.Core.Errors
         public const string DataExplorer = "002_7bb5e20a75f786ac.txt";
         public const string ManagedCassandra = "003_6865a656ebcf83a5.txt";
         public const string Batch = "004_6a9f3355d7170975.txt";
+        public const string LogAnalytics = "https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys (Troubleshooting, Error messages)";
         public const string BatchSpec = "azure-specs/batch/resource-manager/Microsoft.Batch/stable/2024-02-01/BatchManagement.json";
         public const string KeyVaultSpec = "azure-specs/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json";
         public const string ArmCommonErrors = "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors";
@@ -172,6 +173,23 @@ namespace CmkPowerShell.Core.Errors
                 "The key vault is not recoverable: soft delete and purge protection are not both enabled.",
                 "Enable soft delete and purge protection on the vault so that its recovery level becomes Recoverable (or CustomizedRecoverable, with or without +ProtectedSubscription).",
                 ErrorSources.NetAppFiles) { MessagePatterns = new[] { @"Key Vault is not recoverable" } },
+            // Log Analytics clusters document HTTP 400 messages without codes for a cluster update.
+            new CmkErrorEntry("LogAnalyticsKeyNotRecoverable", KeyVaultConfiguration, NotEnabled, LogAnalyticsClusters,
+                "The cluster refused the key because its vault is not recoverable: soft delete and purge protection are not both enabled.",
+                "Enable soft delete and purge protection on the vault (Update-AzKeyVault -EnablePurgeProtection), then set the key again.",
+                ErrorSources.LogAnalytics) { MessagePatterns = new[] { @"Key (isn't|is not) recoverable" } },
+            new CmkErrorEntry("LogAnalyticsKeyValidationFailed", CmkErrorFamily.Access, PermissionDenied, LogAnalyticsClusters,
+                "The cluster could not validate the key in Key Vault: its identity lacks Get, Wrap Key or Unwrap Key, the key does not exist, or the vault is closed to it.",
+                "Grant the cluster's identity access (Grant-AzCmkKeyVaultAccess), check the key URI, and reach a closed vault through a private endpoint with the system-assigned identity.",
+                ErrorSources.LogAnalytics) { MessagePatterns = new[] { @"Failed to validate key in Key ?Vault" } },
+            new CmkErrorEntry("LogAnalyticsKeyVaultPropertiesMalformed", Input, InvalidArgument, LogAnalyticsClusters,
+                "The cluster's keyVaultProperties are not empty but are not a valid vault URI, key name and version.",
+                "Pass the key's URI as Get-AzKeyVaultKey shows it (https://<vault>.vault.azure.net/keys/<name>[/<version>]).",
+                ErrorSources.LogAnalytics) { MessagePatterns = new[] { @"KeyVaultProperties (isn't|is not) empty but has a bad format" }, Parameter = "KeyUri" },
+            new CmkErrorEntry("LogAnalyticsClusterBusy", UnsupportedOperation, ResourceBusy, LogAnalyticsClusters,
+                "The cluster is being deleted, or another asynchronous operation on it is still running.",
+                "Wait until the cluster's provisioningState is Succeeded (Get-AzCmkEncryption shows it), then run the command again.",
+                ErrorSources.LogAnalytics) { MessagePatterns = new[] { @"Cluster is in deleting state", @"Async operation is in progress", @"Operation can't be executed now" } },
             new CmkErrorEntry("NetAppKeyVaultRegionMismatch", KeyVaultConfiguration, InvalidOperation, NetAppFiles,
                 "The NetApp account and the key vault are in different regions.",
                 "Use a key vault in the NetApp account's region.",

@@ -33,8 +33,9 @@ namespace CmkPowerShell.Core.Errors
         ContainerRegistry = 512,
         PostgreSqlFlexibleServer = 1024,
         RecoveryServicesVault = 2048,
+        LogAnalyticsClusters = 4096,
         /// <summary>The services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault,
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault | LogAnalyticsClusters,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -1,12 +1,15 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer, LogAnalyticsCluster }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }
 
-    /// <summary>What happens when the vault's firewall denies public access without the trusted-services bypass.</summary>
+    /// <summary>
+    /// What happens when the vault's firewall denies public access without the trusted-services bypass (with it, for a
+    /// service that is not on Key Vault's trusted-services list).
+    /// </summary>
     public enum FirewallRule
     {
         /// <summary>A warning: the service may be unable to reach the key.</summary>
@@ -15,6 +18,12 @@ namespace CmkPowerShell.Core.Requirements
         FailWithUserAssignedIdentity,
         /// <summary>The service reaches the vault through a private endpoint, so the public firewall does not matter.</summary>
         PrivateEndpoint,
+        /// <summary>
+        /// The service is not on Key Vault's trusted-services list (overview-vnet-service-endpoints: Azure Monitor and
+        /// Cosmos DB are absent), so the "Allow trusted Microsoft services" bypass does not let it in: a vault that denies
+        /// public access fails unless an approved private endpoint connection gives the service a path.
+        /// </summary>
+        NotTrustedService,
     }
 
     /// <summary>Where the requirements come from: the seed documents (by file name) and the pinned specs.</summary>

@@ -111,7 +111,7 @@ namespace CmkPowerShell.Core.Requirements
                 "Key vault '{vault}' is in {vaultLocation} but {service} requires the vault in the resource's region {location}.",
                 "Use a key vault in {location}.",
                 RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer + "; " + RequirementSources.PostgreSqlFlexibleServer + "; " + RequirementSources.RecoveryServicesVault
-                + "; https://learn.microsoft.com/azure/virtual-machines/disk-encryption (disk encryption sets)")
+                + "; https://learn.microsoft.com/azure/virtual-machines/disk-encryption (disk encryption sets); https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys (Log Analytics clusters)")
             { ProfileRule = p => p.SameRegionRequired },
             new RequirementCheck(CheckIds.KeyVaultTenant, "Key vault in the identity's tenant", RequirementSeverity.Error, AllServices, true,
                 "Key vault '{vault}' is in tenant {detail}; {service} takes no key from another tenant.",

@@ -408,6 +408,11 @@ namespace CmkPowerShell.Core.Requirements
                 Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' allows public network access.");
                 return;
             }
+            if (_profile.Firewall == FirewallRule.NotTrustedService)
+            {
+                CheckFirewallForUntrustedService(id);
+                return;
+            }
             if (!publicDisabled && acls!.BypassesAzureServices)
             {
                 Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' denies public access but lets trusted Azure services in.");
@@ -428,6 +433,31 @@ namespace CmkPowerShell.Core.Requirements
                     Unmet(id, publicDisabled ? " (public network access is disabled)" : null);
                     return;
             }
+        }
+
+        /// <summary>
+        /// A service the trusted-services bypass does not cover reaches a closed vault only through an approved private
+        /// endpoint connection, and (Log Analytics) only with its system-assigned identity there.
+        /// </summary>
+        private void CheckFirewallForUntrustedService(string id)
+        {
+            var vault = _vault!.Name;
+            var service = _profile.DisplayName;
+            if (!_vault.PrivateEndpointConnections.Any(c => c.IsApproved))
+            {
+                Add(id, RequirementStatus.Failed,
+                    $"Key vault '{vault}' denies public network access and has no approved private endpoint connection; {service} is not a trusted Microsoft service, so the trusted-services bypass does not let it in.",
+                    action: $"Give '{vault}' a private endpoint (Private Link) that {service} can use, or allow public network access to it.");
+                return;
+            }
+            if (_profile.PrivateLinkNeedsSystemAssignedIdentity && _identity.Type == CmkIdentityType.UserAssigned)
+            {
+                Add(id, RequirementStatus.Failed,
+                    $"Key vault '{vault}' is reached through Private Link, where {service} cannot use a user-assigned identity.",
+                    action: "Use the resource's system-assigned identity (-UserAssignedIdentityId left out).");
+                return;
+            }
+            Add(id, RequirementStatus.Passed, $"Key vault '{vault}' denies public access; {service} reaches it through an approved private endpoint connection.");
         }
 
         private async Task CheckPrivateEndpointAsync()

@@ -38,6 +38,8 @@ namespace CmkPowerShell.Core.Requirements
         public IReadOnlyList<string>? SupportedSkus { get; init; }
         /// <summary>When the key can be chosen, in words (creation only, while empty, any time): said by Test and the docs.</summary>
         public string? WhenKeyCanBeSet { get; init; }
+        /// <summary>True when a vault reached through Private Link can be used only with the system-assigned identity (Log Analytics clusters).</summary>
+        public bool PrivateLinkNeedsSystemAssignedIdentity { get; init; }
         /// <summary>True when the service stores only the key name and always uses the current version.</summary>
         public bool UsesCurrentVersionOnly { get; init; }
         /// <summary>

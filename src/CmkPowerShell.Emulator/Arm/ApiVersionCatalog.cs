@@ -53,6 +53,7 @@ namespace CmkPowerShell.Emulator
             new("Microsoft.Storage", "2023-05-01", "2023-05-01", "pinned"),
             new("Microsoft.Compute", "2023-10-02", "2023-10-02", "pinned (disk encryption sets)"),
             new("Microsoft.Sql", "2021-11-01", "2021-11-01", "pinned"),
+            new("Microsoft.OperationalInsights", "2022-10-01", "2022-10-01", "pinned (dedicated clusters)"),
             new("Microsoft.KeyVault", "2026-02-01", "2026-02-01", "pinned (vaults, keys, managedHSMs)"),
             new("Microsoft.KeyVault", "2023-07-01", "2023-07-01", "older copy (vaults and keys only: managedHSMs are in managedHsm.json, not copied)"),
             new("Microsoft.KeyVault", "2022-07-01", "2026-02-01", AzCli + " (2026-02-01: 2023-07-01 has no managedHSMs, which `az keyvault list` reads)"),

@@ -41,6 +41,7 @@ namespace CmkPowerShell.Emulator
                 new StorageHandler(world, cmk),
                 new DiskEncryptionSetHandler(world, cmk),
                 new SqlServerHandler(world, cmk),
+                new LogAnalyticsClusterHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

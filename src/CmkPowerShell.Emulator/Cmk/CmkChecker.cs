@@ -56,7 +56,8 @@ namespace CmkPowerShell.Emulator
         string[] AccessPolicyPermissions,
         string[] DataActions,
         string[] KeyOperations,
-        bool PrivateEndpointReachesFirewalledVault)
+        bool PrivateEndpointReachesFirewalledVault,
+        bool TrustedService = true)
     {
         public static readonly string[] WrapPermissions = { "get", "wrapKey", "unwrapKey" };
         public static readonly string[] WrapDataActions =
@@ -156,14 +157,17 @@ namespace CmkPowerShell.Emulator
             return null;
         }
 
-        /// <summary>A Deny firewall stops a service unless trusted services may bypass it (or, for NetApp, a private endpoint reaches the vault).</summary>
+        /// <summary>
+        /// A Deny firewall stops a service unless trusted services may bypass it and the service is one of them, or a
+        /// private endpoint reaches the vault for a service that uses one (NetApp, Log Analytics).
+        /// </summary>
         private static bool Blocked(JsonObject vault, ServiceKeyRules rules)
         {
             var p = vault["properties"];
             bool publicOff = string.Equals(JsonUtil.Str(p, "publicNetworkAccess"), "Disabled", StringComparison.OrdinalIgnoreCase);
             bool deny = string.Equals(JsonUtil.Str(p, "networkAcls.defaultAction"), "Deny", StringComparison.OrdinalIgnoreCase);
             if (!deny && !publicOff) return false;
-            if (!publicOff && string.Equals(JsonUtil.Str(p, "networkAcls.bypass"), "AzureServices", StringComparison.OrdinalIgnoreCase)) return false;
+            if (rules.TrustedService && !publicOff && string.Equals(JsonUtil.Str(p, "networkAcls.bypass"), "AzureServices", StringComparison.OrdinalIgnoreCase)) return false;
             if (rules.PrivateEndpointReachesFirewalledVault &&
                 (JsonUtil.Node(p, "privateEndpointConnections") as JsonArray)?.OfType<JsonObject>()
                 .Any(c => string.Equals(JsonUtil.Str(c, "properties.privateLinkServiceConnectionState.status"), "Approved", StringComparison.OrdinalIgnoreCase)) == true)

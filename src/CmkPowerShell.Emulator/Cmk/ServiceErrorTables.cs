@@ -262,6 +262,33 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("SQL server", "server's managed identity"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Log Analytics dedicated clusters: customer-managed-keys, "Troubleshooting > Error messages > Cluster Update"
+        // documents HTTP 400 with messages and no codes (ARM's generic "BadRequest" here, as for NetApp Files): "Key isn't
+        // recoverable" for soft delete / purge protection, "Failed to validate key in Key Vault" for missing permissions
+        // or key, "KeyVaultProperties isn't empty but has a bad format". Vault, cluster and workspaces share a region;
+        // Azure Monitor is not a trusted service (overview-vnet-service-endpoints), so only a private endpoint gets it
+        // through a closed vault. The remaining entries are the emulator's wording.
+        private const string LogAnalyticsKeyValidation = "Failed to validate key in Key Vault. Could be due to lack of permissions or when key doesn't exist.";
+        private const string LogAnalyticsBadFormat = "KeyVaultProperties isn't empty but has a bad format.";
+
+        public static readonly ServiceErrorTable LogAnalytics = new("Microsoft.OperationalInsights", "https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: true, TrustedService: false),
+            new Dictionary<CmkCheck, Entry>(Undocumented("Log Analytics cluster", "cluster's managed identity"))
+            {
+                [CmkCheck.InvalidUri] = new("BadRequest", LogAnalyticsBadFormat),
+                [CmkCheck.InvalidScheme] = new("BadRequest", LogAnalyticsBadFormat),
+                [CmkCheck.InvalidHost] = new("BadRequest", LogAnalyticsBadFormat),
+                [CmkCheck.SoftDeleteDisabled] = new("BadRequest", "Key isn't recoverable. Key Vault must be set to Soft-delete and Purge-protection."),
+                [CmkCheck.PurgeProtectionDisabled] = new("BadRequest", "Key isn't recoverable. Key Vault must be set to Soft-delete and Purge-protection."),
+                [CmkCheck.VaultNotFound] = new("BadRequest", LogAnalyticsKeyValidation),
+                [CmkCheck.KeyNotFound] = new("BadRequest", LogAnalyticsKeyValidation),
+                [CmkCheck.NoAccess] = new("BadRequest", LogAnalyticsKeyValidation),
+                [CmkCheck.FirewallBlocked] = new("BadRequest", LogAnalyticsKeyValidation),
+                [CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the cluster's region.", false),
+            });
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
             [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),

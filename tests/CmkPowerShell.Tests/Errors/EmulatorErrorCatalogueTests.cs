@@ -37,6 +37,7 @@ namespace CmkPowerShell.Tests.Errors
         public string DataBox => Rg + "/providers/Microsoft.DataBox/jobs/databox-demo";
         public string CassandraDc => Rg + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo/dataCenters/dc1";
         public string Batch => Rg + "/providers/Microsoft.Batch/batchAccounts/batchdemo";
+        public string LaCluster => Rg + "/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo";
         public string Vault(string name) => Rg + "/providers/Microsoft.KeyVault/vaults/" + name;
 
         public Task<CmkSession> ConnectAsync(Action<CmkConnectionOptions>? configure = null)
@@ -64,11 +65,14 @@ namespace CmkPowerShell.Tests.Errors
 
         // ---- the writes each service takes a key with (bodies as in the emulator's own service tests) ----
 
-        public static JsonObject KustoKey(string vault, string key = "cmk") => new()
+        public static JsonObject KustoKey(string vault, string key = "cmk") => KeyVaultPropertiesKey($"https://{vault}.vault.azure.net/", key);
+
+        /// <summary>properties.keyVaultProperties {keyVaultUri, keyName, keyVersion}: Data Explorer and Log Analytics clusters.</summary>
+        public static JsonObject KeyVaultPropertiesKey(string vaultUri, string key = "cmk") => new()
         {
             ["properties"] = new JsonObject
             {
-                ["keyVaultProperties"] = new JsonObject { ["keyVaultUri"] = $"https://{vault}.vault.azure.net/", ["keyName"] = key, ["keyVersion"] = "" },
+                ["keyVaultProperties"] = new JsonObject { ["keyVaultUri"] = vaultUri, ["keyName"] = key, ["keyVersion"] = "" },
             },
         };
 
@@ -115,6 +119,7 @@ namespace CmkPowerShell.Tests.Errors
         public Task<JsonObject?> PatchNetAppUri(string vaultUri, string key = "cmk") => Admin.SendAsync(Patch, NetApp, NetAppKey(vaultUri, key), CancellationToken.None);
         public Task<JsonObject?> PatchDataBox(string keyUrl) => Admin.SendAsync(Patch, DataBox, DataBoxKek(keyUrl), CancellationToken.None);
         public Task<JsonObject?> PatchCassandra() => Admin.SendAsync(Patch, CassandraDc, CassandraKey("https://kv-good.vault.azure.net/keys/cmk"), CancellationToken.None);
+        public Task<JsonObject?> PatchLaCluster(string vaultUri, string key = "cmk") => Admin.SendAsync(Patch, LaCluster, KeyVaultPropertiesKey(vaultUri, key), CancellationToken.None);
         public Task<JsonObject?> PatchBatch() => Admin.SendAsync(Patch, Batch, BatchKey("https://kv-rbac.vault.azure.net/keys/cmk"), CancellationToken.None);
 
         /// <summary>The service accepts the write (201/202), then its operation ends Failed with this error.</summary>
@@ -150,6 +155,7 @@ namespace CmkPowerShell.Tests.Errors
         private const string DataBoxPatch = "/jobs/databox-demo$";
         private const string CassandraPatch = "/dataCenters/dc1$";
         private const string BatchPatch = "/batchAccounts/batchdemo$";
+        private const string LaClusterPatch = "/clusters/la-cluster-demo$";
         private const string Sync = nameof(ServiceErrorOrigin.Synchronous);
 
         private static ErrorCase Real(string id, string operation, ServiceErrorOrigin? origin, Func<CatalogueEmulator, Task> provoke)
@@ -180,6 +186,9 @@ namespace CmkPowerShell.Tests.Errors
 
         private static ErrorCase NetAppReal(string id, string vault, string key = "cmk")
             => Real(id, $"NetApp account PATCH {vault}/{key}", ServiceErrorOrigin.LongRunningOperation, e => e.PatchNetApp(vault, key));
+
+        private static ErrorCase LaClusterReal(string id, string vaultUri, string key = "cmk")
+            => Real(id, $"Log Analytics cluster PATCH (synchronous) {vaultUri} {key}", ServiceErrorOrigin.Synchronous, e => e.PatchLaCluster(vaultUri, key));
 
         private static ErrorCase CassandraFault(string id, string code, string message)
             => Fault(id, "Cassandra data center PATCH, operation failed with " + code, ServiceErrorOrigin.LongRunningOperation, e =>
@@ -290,6 +299,16 @@ namespace CmkPowerShell.Tests.Errors
             NetAppVolumeFault("NetAppAccountNotConfiguredForCmk", "NetAppAccount has not been configured with KeyVault encryption"),
             NetAppVolumeFault("NetAppEncryptionKeySourceCannotBeChanged", "EncryptionKeySource cannot be changed"),
             NetAppReal("NetAppEncryptionKeyUnusable", "kv-rbac"),
+
+            // ---- Log Analytics clusters: documented 400 messages (code BadRequest) on the cluster's PATCH ----
+            LaClusterReal("LogAnalyticsKeyNotRecoverable", "https://kv-nopurge.vault.azure.net/"),
+            LaClusterReal("LogAnalyticsKeyValidationFailed", "https://kv-good.vault.azure.net/", "nope"),
+            LaClusterReal("LogAnalyticsKeyVaultPropertiesMalformed", "https://kv-good.example.com/"),
+            Fault("LogAnalyticsClusterBusy", "Log Analytics cluster PATCH answered 400 while an operation runs", ServiceErrorOrigin.Synchronous, e =>
+            {
+                e.FailAtOnce("PATCH", LaClusterPatch, 400, "BadRequest", "Cluster is in deleting state. Async operation is in progress.");
+                return e.PatchLaCluster("https://kv-good.vault.azure.net/");
+            }),
 
             // ---- Azure Resource Manager, answered at once on the request ARM refuses ----
             Real("AuthorizationFailed", "PATCH Kusto as the read-only principal", ServiceErrorOrigin.Synchronous, async e =>

@@ -310,7 +310,7 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Equal(new[] { CmkService.NetAppFiles }, RequirementCatalogue.Get("KeyVault.PrivateEndpoint").Services);
             // Region and SKU follow the services' profiles (SameRegionRequired, SupportedSkus), so a new service needs no catalogue edit.
             var all = (CmkService[])Enum.GetValues(typeof(CmkService));
-            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer, CmkService.PostgreSqlFlexibleServer, CmkService.RecoveryServicesVault, CmkService.DiskEncryptionSet }, all.Where(s => RequirementCatalogue.Get("KeyVault.Region").AppliesTo(s)));
+            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer, CmkService.PostgreSqlFlexibleServer, CmkService.RecoveryServicesVault, CmkService.DiskEncryptionSet, CmkService.LogAnalyticsCluster }, all.Where(s => RequirementCatalogue.Get("KeyVault.Region").AppliesTo(s)));
             Assert.Equal(new[] { CmkService.PostgreSqlFlexibleServer }, all.Where(s => RequirementCatalogue.Get("KeyVault.Tenant").AppliesTo(s)));
             Assert.Equal(new[] { CmkService.EventHubs, CmkService.ServiceBus, CmkService.ContainerRegistry }, all.Where(s => RequirementCatalogue.Get("Resource.Sku").AppliesTo(s)));
         }

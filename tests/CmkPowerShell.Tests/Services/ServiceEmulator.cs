@@ -47,6 +47,7 @@ namespace CmkPowerShell.Tests.Services
         protected string Storage => $"{Rg}/providers/Microsoft.Storage/storageAccounts/stcmkdemo";
         protected string Sql => $"{Rg}/providers/Microsoft.Sql/servers/sql-demo";
         protected string Des => $"{Rg}/providers/Microsoft.Compute/diskEncryptionSets/des-demo";
+        protected string LaCluster => $"{Rg}/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo";
         /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
         protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";

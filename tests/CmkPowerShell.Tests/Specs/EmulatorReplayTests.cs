@@ -437,7 +437,8 @@ namespace CmkPowerShell.Tests.Specs
                 var vaultId = $"{chain[0]}/providers/Microsoft.KeyVault/vaults/{vault}";
                 Server.Store.Put(vaultId, new JsonObject
                 {
-                    ["location"] = "westus",
+                    // In the resource's region: services such as Log Analytics clusters require it.
+                    ["location"] = Server.Store.Get(chain[^1])?["location"]?.DeepClone() ?? "westus",
                     ["properties"] = new JsonObject
                     {
                         ["tenantId"] = Server.TenantId,

@@ -43,6 +43,8 @@ namespace CmkPowerShell.Tests.Specs
             // Microsoft.Sql TDE protector
             "Servers_Get", "Servers_Update", "ServerKeys_ListByServer", "ServerKeys_Get", "ServerKeys_CreateOrUpdate",
             "EncryptionProtectors_ListByServer", "EncryptionProtectors_Get", "EncryptionProtectors_CreateOrUpdate",
+            // Microsoft.OperationalInsights
+            "Clusters_Get", "Clusters_CreateOrUpdate", "Clusters_Update",
             // Microsoft.KeyVault management plane
             "Vaults_Get", "Vaults_CreateOrUpdate", "Vaults_Update", "Vaults_UpdateAccessPolicy",
             "Keys_List", "Keys_Get", "Keys_CreateIfNotExist", "Keys_ListVersions", "Keys_GetVersion",
