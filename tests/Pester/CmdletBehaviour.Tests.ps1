@@ -1,7 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # What only a running PowerShell shows, for every cmdlet at once: objects shaped like Az's output bind by property
 # name (Id, ResourceId) and -WhatIf writes nothing; ConfirmImpact High really asks; Ctrl+C (StopProcessing) stops a
-# running operation at once. Per-service behaviour lives in the cmdlets' own suites.
+# polling operation or an HTTP call in flight at once. Per-service behaviour lives in the cmdlets' own suites.
 
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -125,5 +125,30 @@ Describe 'Ctrl+C' -Skip:(-not $EmulatorAvailable) {
             @(Get-SlowRequest).Count | Should -Be $seen -Because 'a stopped cmdlet must not keep polling'
         }
         finally { $ps.Dispose() }
+    }
+
+    It 'stops a cmdlet waiting for an HTTP answer at once, without waiting for the answer' {
+        # Every answer now takes 10 s: only cancelling the call in flight (StopProcessing) stops the cmdlet sooner.
+        $null = Invoke-RestMethod -Method Post -Uri "$($Slow.Profile.endpoint)_emulator/latency" -SkipCertificateCheck `
+            -ContentType 'application/json' -Body '{ "fixedMs": 10000 }'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-CmkModulePath)'").AddStatement().
+                AddCommand('Get-AzCmkEncryption').AddParameter('ResourceId', $Kusto)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Seconds 2
+            $ps.InvocationStateInfo.State | Should -Be 'Running'
+
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $ps.EndInvoke($async) | Should -BeNullOrEmpty
+        }
+        finally {
+            $ps.Dispose()
+            $null = Invoke-RestMethod -Method Post -Uri "$($Slow.Profile.endpoint)_emulator/latency" -SkipCertificateCheck `
+                -ContentType 'application/json' -Body '{ "fixedMs": 0 }'
+        }
     }
 }
