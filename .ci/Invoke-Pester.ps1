@@ -18,6 +18,7 @@ $config.TestResult.Enabled = $true
 $config.TestResult.OutputPath = "TestResults/pester-$Version.xml"
 $config.Output.CIFormat = 'Auto'
 $result = Invoke-Pester -Configuration $config
+if (-not $result) { throw 'Invoke-Pester returned no result.' }
 # A file that fails discovery or a block whose BeforeAll/AfterAll throws fails no single test: count it too.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 '{0} {1} {2} {3}' -f $result.PassedCount, $failed, $result.SkippedCount, $result.TotalCount | Set-Content $CountsPath
