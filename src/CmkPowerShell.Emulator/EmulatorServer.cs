@@ -105,9 +105,18 @@ namespace CmkPowerShell.Emulator
         {
             _throttler.Enabled = on;
             _throttler.Reset();
+            _arm.ResourceGraph.ResetQuota();
         }
 
         public void SetLroDelay(TimeSpan d) => _world.LroDelay = d;
+
+        /// <summary>Resource Graph's per-user quota (requests per window); the windows start afresh.</summary>
+        public void SetResourceGraphQuota(int requests, TimeSpan window)
+        {
+            _world.GraphQuota = requests;
+            _world.GraphWindow = window;
+            _arm.ResourceGraph.ResetQuota();
+        }
 
         public void SetValidator(IRequestBodyValidator? validator) => _validator = validator;
 
@@ -219,6 +228,12 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
+                    // ARM's throttling answer always says when to come back and that the budget is spent.
+                    if (fault.Status == 429)
+                    {
+                        ctx.Response.Headers["Retry-After"] = "1";
+                        ctx.Response.Headers[method is "GET" or "HEAD" ? "x-ms-ratelimit-remaining-subscription-reads" : "x-ms-ratelimit-remaining-subscription-writes"] = "0";
+                    }
                     await WriteJsonAsync(ctx, fault.Status, ArmException.ErrorBody(fault.Code, fault.Message)).ConfigureAwait(false);
                     return;
                 }

@@ -107,7 +107,8 @@ namespace CmkPowerShell.Benchmarks
 
         public async ValueTask DisposeAsync() => await _server.DisposeAsync().ConfigureAwait(false);
 
-        private static Task<CmkSession> ConnectAsync(EmulatorServer server)
+        /// <summary>An admin session on the emulator over the real transport (pinned certificate, access token).</summary>
+        internal static Task<CmkSession> ConnectAsync(EmulatorServer server)
         {
             var token = new SecureString();
             foreach (var c in server.AdminToken) token.AppendChar(c);
@@ -120,7 +121,7 @@ namespace CmkPowerShell.Benchmarks
                 SubscriptionId = server.SubscriptionId,
                 CredentialKind = CmkCredentialKind.AccessToken,
                 AccessToken = token,
-            }, SilentHost.Instance);
+            }, SilentHost.Declining);
         }
 
         private async Task<IReadOnlyList<string>> AddKustoFleetAsync(string vault, int count)
@@ -169,16 +170,6 @@ namespace CmkPowerShell.Benchmarks
                 ids.Add(id);
             }
             return ids;
-        }
-
-        private sealed class SilentHost : ICmkHost
-        {
-            public static readonly SilentHost Instance = new SilentHost();
-            public CancellationToken CancellationToken => CancellationToken.None;
-            public void WriteVerbose(string message) { }
-            public void WriteWarning(string message) { }
-            public void WriteProgress(CmkProgress progress) { }
-            public bool ShouldProcess(string target, string action) => false;
         }
     }
 

@@ -14,6 +14,11 @@ namespace CmkPowerShell.Benchmarks
                 await CountsReport.WriteAsync(Console.Out).ConfigureAwait(false);
                 return 0;
             }
+            if (args.Contains("--fleet", StringComparer.OrdinalIgnoreCase))
+            {
+                await FleetScaleReport.WriteAsync(Console.Out, FleetScaleReport.Parse(args)).ConfigureAwait(false);
+                return 0;
+            }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }

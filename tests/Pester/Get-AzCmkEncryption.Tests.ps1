@@ -18,7 +18,8 @@ Describe 'Get-AzCmkEncryption' -Skip:(-not $EmulatorAvailable) {
     It 'reads every demo service in one shape from the pipeline' {
         $all = @($NetApp, $Kusto, $Cassandra, $Batch) | ForEach-Object { [pscustomobject]@{ Id = $_ } } | Get-AzCmkEncryption
         $all.Count | Should -Be 4
-        $all.Service | Should -Be @('NetAppFiles', 'DataExplorer', 'ManagedCassandra', 'Batch')
+        # Piped resources are read concurrently and written as each is read: the set, not the order, is the contract.
+        $all.Service | ForEach-Object { "$_" } | Sort-Object | Should -Be @('Batch', 'DataExplorer', 'ManagedCassandra', 'NetAppFiles')
         $all.CustomerManaged | Should -Not -Contain $true
         ($all | Where-Object Service -eq 'Batch').KeySource | Should -Be 'Microsoft.Batch'
         # Kusto and Cassandra have no key-source field of their own.

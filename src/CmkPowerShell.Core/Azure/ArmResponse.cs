@@ -18,6 +18,8 @@ namespace CmkPowerShell.Core.Azure
         {
             "Azure-AsyncOperation", "Location", "Operation-Location", "Retry-After", "retry-after-ms", "x-ms-retry-after-ms",
             "x-ms-request-id", "x-ms-correlation-request-id",
+            // Resource Graph's per-user quota (ResourceGraphClient).
+            "x-ms-user-quota-remaining", "x-ms-user-quota-resets-after",
         };
 
         private readonly Dictionary<string, string> _headers;

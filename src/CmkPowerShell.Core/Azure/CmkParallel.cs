@@ -61,5 +61,48 @@ namespace CmkPowerShell.Core.Azure
             }
             return results;
         }
+    
+
+        /// <summary>
+        /// Fleet work: runs <paramref name="func"/> for every item, at most <paramref name="maxConcurrency"/> at a time,
+        /// and reports each item as it settles through <paramref name="settled"/> (its result, or the exception it threw):
+        /// one failure never stops the others. Once <paramref name="stopNew"/> fires no further item starts, while
+        /// items already started run on (each decides what its own token covers); <paramref name="abort"/> cancels
+        /// everything. Returns when every started item has settled.
+        /// </summary>
+        public static async Task ForEachSettledAsync<T, TResult>(IEnumerable<T> items, int maxConcurrency,
+            Func<T, Task<TResult>> func, Action<T, TResult, Exception?> settled, CancellationToken stopNew, CancellationToken abort)
+        {
+            if (items is null) throw new ArgumentNullException(nameof(items));
+            if (func is null) throw new ArgumentNullException(nameof(func));
+            if (settled is null) throw new ArgumentNullException(nameof(settled));
+            if (maxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrency), "At least one item must be able to run.");
+
+            var list = items as IReadOnlyList<T> ?? items.ToList();
+            var next = -1;
+            async Task Worker()
+            {
+                int index;
+                while (!stopNew.IsCancellationRequested && !abort.IsCancellationRequested
+                       && (index = Interlocked.Increment(ref next)) < list.Count)
+                {
+                    var item = list[index];
+                    TResult result = default!;
+                    Exception? error = null;
+                    try
+                    {
+                        result = await func(item).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        error = ex;
+                    }
+                    settled(item, result, error);
+                }
+            }
+
+            var workers = Enumerable.Range(0, Math.Min(maxConcurrency, list.Count)).Select(_ => Task.Run(Worker)).ToArray();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
     }
 }

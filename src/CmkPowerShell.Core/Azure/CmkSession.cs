@@ -278,6 +278,13 @@ namespace CmkPowerShell.Core.Azure
             return await operation.CompleteAsync(first, cancellationToken).ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// One POST whose answer the caller reads whole, headers included (Resource Graph's quota headers); no operation
+        /// is followed. Retries (429 with Retry-After, 5xx) happen in the pipeline as for every request.
+        /// </summary>
+        internal Task<ArmResponse> PostForResponseAsync(string path, JsonNode body, CancellationToken cancellationToken)
+            => _sender.SendAsync(HttpMethod.Post, BuildUri(path, null), body, false, cancellationToken);
+
         /// <summary>The resource id an error is about: the path without its query.</summary>
         private static string TargetOf(string path)
         {

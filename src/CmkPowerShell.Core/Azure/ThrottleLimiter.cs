@@ -42,12 +42,32 @@ namespace CmkPowerShell.Core.Azure
         }
 
         /// <summary>The server says the budget is spent: stop bursting until the bucket refills.</summary>
-        public void Drain()
+        public void Drain() => CapAt(0);
+
+        /// <summary>
+        /// The server reports how many requests are left: never believe in more than that (another client of the same
+        /// principal, or a clock drift, may have spent part of the budget).
+        /// </summary>
+        public void CapAt(double remaining)
         {
             lock (_gate)
             {
                 Refill();
-                if (_tokens > 0) _tokens = 0;
+                if (_tokens > remaining) _tokens = remaining;
+            }
+        }
+
+        /// <summary>
+        /// The server answered 429: nobody may go for <paramref name="pause"/>. Taking the minimum (not the sum) of the
+        /// debts makes many 429s received at once one pause, not one per worker.
+        /// </summary>
+        public void PauseFor(TimeSpan pause)
+        {
+            lock (_gate)
+            {
+                Refill();
+                var debt = -pause.TotalSeconds * _perSecond;
+                if (_tokens > debt) _tokens = debt;
             }
         }
 
@@ -92,7 +112,10 @@ namespace CmkPowerShell.Core.Azure
             var bucket = Bucket(subscriptionKey, isRead);
             if (bucket is null) return Task.CompletedTask;
             var wait = bucket.Reserve();
-            return wait <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(wait, cancellationToken);
+            if (wait <= TimeSpan.Zero) return Task.CompletedTask;
+            Interlocked.Increment(ref _waits);
+            Interlocked.Add(ref _waitedTicks, wait.Ticks);
+            return Task.Delay(wait, cancellationToken);
         }
 
         public void Wait(string subscriptionKey, bool isRead, CancellationToken cancellationToken)
@@ -100,6 +123,26 @@ namespace CmkPowerShell.Core.Azure
 
         /// <summary>Called when ARM reports x-ms-ratelimit-remaining-subscription-(reads|writes): 0.</summary>
         public void Exhausted(string subscriptionKey, bool isRead) => Bucket(subscriptionKey, isRead)?.Drain();
+
+        /// <summary>ARM's x-ms-ratelimit-remaining-subscription-(reads|writes): the client bucket follows the server's count.</summary>
+        public void Remaining(string subscriptionKey, bool isRead, int remaining) => Bucket(subscriptionKey, isRead)?.CapAt(Math.Max(0, remaining));
+
+        /// <summary>A 429 with its Retry-After: the subscription's bucket pauses every worker, once.</summary>
+        public void Throttled(string subscriptionKey, bool isRead, TimeSpan retryAfter)
+        {
+            Interlocked.Increment(ref _throttled);
+            Bucket(subscriptionKey, isRead)?.PauseFor(retryAfter);
+        }
+
+        /// <summary>How often a request waited for its bucket, and for how long in all (the fleet progress bar shows it).</summary>
+        public int Waits => Volatile.Read(ref _waits);
+        public TimeSpan Waited => TimeSpan.FromTicks(Interlocked.Read(ref _waitedTicks));
+        /// <summary>429 answers seen (each was retried by the transport).</summary>
+        public int ThrottledResponses => Volatile.Read(ref _throttled);
+
+        private int _waits;
+        private long _waitedTicks;
+        private int _throttled;
 
         private TokenBucket? Bucket(string subscriptionKey, bool isRead)
         {

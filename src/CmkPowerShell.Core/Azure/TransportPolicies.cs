@@ -74,13 +74,20 @@ namespace CmkPowerShell.Core.Azure
         private void Observe(HttpMessage message, string subscription)
         {
             if (!message.HasResponse) return;
-            var headers = message.Response.Headers;
-            if (IsZero(headers, "x-ms-ratelimit-remaining-subscription-reads")) _limiter.Exhausted(subscription, isRead: true);
-            if (IsZero(headers, "x-ms-ratelimit-remaining-subscription-writes")) _limiter.Exhausted(subscription, isRead: false);
+            var response = message.Response;
+            var headers = response.Headers;
+            if (Count(headers, "x-ms-ratelimit-remaining-subscription-reads") is { } reads) _limiter.Remaining(subscription, isRead: true, reads);
+            if (Count(headers, "x-ms-ratelimit-remaining-subscription-writes") is { } writes) _limiter.Remaining(subscription, isRead: false, writes);
+            if (response.Status == 429)
+            {
+                // The retry policy waits Retry-After for this request; the pause makes every other worker wait with it.
+                var retryAfter = Count(headers, "Retry-After") is { } seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(1);
+                _limiter.Throttled(subscription, RequestCounter.KindOf(message.Request.Method.Method) == RequestKind.Get, retryAfter);
+            }
         }
 
-        private static bool IsZero(ResponseHeaders headers, string name)
-            => headers.TryGetValue(name, out var value) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n <= 0;
+        private static int? Count(ResponseHeaders headers, string name)
+            => headers.TryGetValue(name, out var value) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null;
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ namespace CmkPowerShell.Core.Errors
         public const string BatchSpec = "azure-specs/batch/resource-manager/Microsoft.Batch/stable/2024-02-01/BatchManagement.json";
         public const string KeyVaultSpec = "azure-specs/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json";
         public const string ArmCommonErrors = "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors";
+        public const string ResourceGraphScopes = "https://learn.microsoft.com/rest/api/azureresourcegraph/resourcegraph/resources/resources";
         public const string ArmThrottling = "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling";
         public const string ArmResourceIds = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules";
         public const string KeyVaultRestErrors = "https://learn.microsoft.com/azure/key-vault/general/rest-error-codes";
@@ -336,6 +337,10 @@ namespace CmkPowerShell.Core.Errors
                 "The value is not a valid Azure resource id (or not one of a type this module manages).",
                 "Give the full resource id: /subscriptions/<id>/resourceGroups/<group>/providers/<namespace>/<type>/<name>, e.g. from (Get-AzResource).ResourceId.",
                 ErrorSources.ArmResourceIds) { Parameter = "ResourceId" },
+            new CmkErrorEntry("InvalidScope", Input, InvalidArgument, Any,
+                "The scope is not one Resource Graph can query.",
+                "Give a subscription id, /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<name> or /providers/Microsoft.Management/managementGroups/<name>.",
+                ErrorSources.ResourceGraphScopes) { Parameter = "Scope" },
             new CmkErrorEntry("InvalidKeyVaultName", Input, InvalidArgument, CmkErrorServices.KeyVault,
                 "The key vault name is not valid.",
                 "Key vault names have 3-24 characters: letters, digits and hyphens, starting with a letter.",

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net.Http;
+using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
@@ -290,9 +292,24 @@ namespace CmkPowerShell.Core.Services
             if (writes.Count == 0) return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
             if (!_host.ShouldProcess(resource.Id, $"{action}: {string.Join("; ", writes.Select(w => w.Description))}")) return null;
             var done = new List<string>();
-            await SendAllAsync(resource, writes, done, ct).ConfigureAwait(false);
-            var final = await ReadResourceAsync(adapter, resource.Id, ct).ConfigureAwait(false);
+            var answer = await SendAllAsync(resource, writes, done, ct).ConfigureAwait(false);
+            var final = WrittenState(adapter, resource, writes, answer) ?? await ReadResourceAsync(adapter, resource.Id, ct).ConfigureAwait(false);
             return StatusOf(adapter, final, changed: true, done);
+        }
+
+        /// <summary>
+        /// The resource as the last write's answer (its 200 body, or the operation's final GET) describes it, when that answer
+        /// is the whole resource: a PATCH/PUT of the resource itself by a service read with one plain GET. Null when a GET
+        /// must tell (an action such as NetApp's rekey, children, a $expand, or no body), saving one read per resource.
+        /// </summary>
+        private static CmkResource? WrittenState(CmkServiceAdapter adapter, CmkResource resource, IReadOnlyList<ResourceWrite> writes, JsonObject? answer)
+        {
+            var last = writes[writes.Count - 1];
+            if (answer == null || !adapter.StateFromResourceGraph || last.Method == HttpMethod.Post || last.Method == HttpMethod.Delete) return null;
+            var path = last.Path.Split('?')[0].TrimEnd('/');
+            if (!string.Equals(path, resource.Id.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)) return null;
+            if (!string.Equals(answer.Str("id"), resource.Id, StringComparison.OrdinalIgnoreCase) || !(answer["properties"] is JsonObject)) return null;
+            return new CmkResource(resource.Id, answer);
         }
 
         /// <summary>Reads a resource through its adapter; the typed ResourceNotFound error when it does not exist.</summary>
@@ -300,17 +317,20 @@ namespace CmkPowerShell.Core.Services
             => await adapter.ReadAsync(_azure, resourceId, Token(cancellationToken)).ConfigureAwait(false)
                ?? throw CmkErrors.Create("ResourceNotFound", resourceId);
 
-        private async Task SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, List<string> done, CancellationToken ct)
+        /// <summary>Sends the writes in order; returns the last one's answer (the final resource body, when the service sends it).</summary>
+        private async Task<JsonObject?> SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, List<string> done, CancellationToken ct)
         {
+            JsonObject? answer = null;
             foreach (var write in writes)
             {
                 _host.WriteVerbose($"{write.Method.Method} {write.Path}: {write.Description}");
                 using (var progress = new OperationProgressReporter(_host, $"{resource.Name}: {write.Description}"))
                 {
-                    await _azure.SendAsync(write.Method, write.Path, write.Body, ct, progress).ConfigureAwait(false);
+                    answer = await _azure.SendAsync(write.Method, write.Path, write.Body, ct, progress).ConfigureAwait(false);
                 }
                 done.Add(write.Description);
             }
+            return answer;
         }
 
         public static CmkEncryptionStatus StatusOf(CmkServiceAdapter adapter, CmkResource resource, bool changed, IReadOnlyList<string> actions)

@@ -45,6 +45,15 @@ namespace CmkPowerShell.Core.Services
             return json == null ? null : new CmkResource(resourceId, json);
         }
 
+        /// <summary>
+        /// Whether <see cref="ReadState"/> can work on the resource's Azure Resource Graph row alone (id, name, type,
+        /// location, identity, properties: the columns fleet discovery projects), so a fleet is read in pages instead of
+        /// one GET per resource. True for a service read by one plain GET; a service whose state needs a GET option
+        /// (Data Box: $expand=details) or child resources (NetApp volumes, Cassandra data centers) overrides
+        /// <see cref="ReadAsync"/> and says false: discovery still finds it through Resource Graph and reads it with one GET.
+        /// </summary>
+        public virtual bool StateFromResourceGraph => ReadQuery == null;
+
         /// <summary>The identity the resource uses for its key; <see cref="TargetIdentity.None"/> when it has none yet.</summary>
         public abstract TargetIdentity ReadIdentity(JsonObject resource);
 

@@ -46,6 +46,9 @@ namespace CmkPowerShell.Core.Services
         public const string DataCenterNotFoundId = "ManagedCassandraDataCenterNotFound";
         public const string NoDataCentersId = "ManagedCassandraNoDataCenters";
 
+        /// <summary>The state needs the children <see cref="ReadAsync"/> lists, which a Resource Graph row does not carry.</summary>
+        public override bool StateFromResourceGraph => false;
+
         /// <summary>The cluster and its data centers: the key settings live on the data centers.</summary>
         public override async Task<CmkResource?> ReadAsync(IAzureResources azure, string resourceId, CancellationToken cancellationToken)
         {

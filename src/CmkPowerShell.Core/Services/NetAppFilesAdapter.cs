@@ -69,6 +69,9 @@ namespace CmkPowerShell.Core.Services
 
         // ---- reading ----------------------------------------------------------------------------------------------
 
+        /// <summary>The state needs the children <see cref="ReadAsync"/> lists, which a Resource Graph row does not carry.</summary>
+        public override bool StateFromResourceGraph => false;
+
         /// <summary>The account and, as children, every volume of its capacity pools.</summary>
         public override async Task<CmkResource?> ReadAsync(IAzureResources azure, string resourceId, CancellationToken cancellationToken)
         {

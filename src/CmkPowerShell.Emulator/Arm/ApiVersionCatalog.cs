@@ -24,6 +24,7 @@ namespace CmkPowerShell.Emulator
             ["Microsoft.Authorization"] = new[] { "2022-04-01" },
             ["Microsoft.Network"] = new[] { "2024-01-01" },
             ["Microsoft.ManagedIdentity"] = new[] { "2023-01-31" },
+            ["Microsoft.ResourceGraph"] = new[] { "2024-04-01", "2022-10-01" },
             [ResourcesNamespace] = new[] { "2022-12-01", "2021-04-01", "2019-11-01", "2015-11-01" },
         };
 

@@ -23,6 +23,7 @@ namespace CmkPowerShell.Emulator
             _throttler = throttler;
             _validator = validator;
             _router = new ProviderRouter(world);
+            ResourceGraph = new ResourceGraphHandler(world);
         }
 
         public ArmResult Handle(HttpContext ctx, string? bodyText, FaultRule? lroFault, Action<string> setPrincipal)
@@ -33,6 +34,14 @@ namespace CmkPowerShell.Emulator
             setPrincipal(caller.ObjectId);
 
             var id = ArmId.Parse(path);
+            if (string.Equals(id.Namespace, ResourceGraphHandler.Namespace, StringComparison.OrdinalIgnoreCase))
+            {
+                // Resource Graph has its own per-user quota instead of ARM's subscription buckets, and answers only what
+                // the caller may read (the subscriptions it names must exist).
+                ApiVersionCatalog.Check(id.Namespace!, ctx.Request.Query["api-version"].FirstOrDefault(), id.FullType);
+                return ResourceGraph.Handle(new ArmRequest(method, path, ctx.Request.Query, ParseBody(bodyText), ctx.Request.Query["api-version"].FirstOrDefault()!,
+                    caller, id, lroFault), _throttler.Enabled);
+            }
             bool write = method != "GET" && method != "HEAD";
             var (allowed, remaining, retryAfter) = _throttler.Take(id.SubscriptionId ?? "tenant", caller.ObjectId, write);
             var rateHeader = write ? "x-ms-ratelimit-remaining-subscription-writes" : "x-ms-ratelimit-remaining-subscription-reads";
@@ -57,18 +66,7 @@ namespace CmkPowerShell.Emulator
             Authorize(caller, method, path, id);
             CheckContainers(method, id);
 
-            JsonNode? body = null;
-            if (!string.IsNullOrWhiteSpace(bodyText))
-            {
-                try
-                {
-                    body = JsonNode.Parse(bodyText);
-                }
-                catch (JsonException e)
-                {
-                    throw new ArmException(400, "InvalidRequestContent", $"The request content was invalid and could not be deserialized: '{e.Message}'.");
-                }
-            }
+            var body = ParseBody(bodyText);
             if (method is "PUT" or "PATCH" or "POST" && _validator() is { } validator)
             {
                 var violations = validator.Validate(method, path, apiVersion!, body);
@@ -83,6 +81,22 @@ namespace CmkPowerShell.Emulator
 
             var request = new ArmRequest(method, path, ctx.Request.Query, body, apiVersion!, caller, id, lroFault);
             return _router.Route(request);
+        }
+
+        /// <summary>Azure Resource Graph (POST /providers/Microsoft.ResourceGraph/resources).</summary>
+        public ResourceGraphHandler ResourceGraph { get; private set; } = null!;
+
+        private static JsonNode? ParseBody(string? bodyText)
+        {
+            if (string.IsNullOrWhiteSpace(bodyText)) return null;
+            try
+            {
+                return JsonNode.Parse(bodyText);
+            }
+            catch (JsonException e)
+            {
+                throw new ArmException(400, "InvalidRequestContent", $"The request content was invalid and could not be deserialized: '{e.Message}'.");
+            }
         }
 
         private Caller Authenticate(HttpContext ctx)

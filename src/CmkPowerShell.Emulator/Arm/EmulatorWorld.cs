@@ -32,6 +32,10 @@ namespace CmkPowerShell.Emulator
         public List<ClientApp> Clients { get; } = new();
 
         public TimeSpan LroDelay { get; set; }
+
+        /// <summary>Resource Graph's per-user quota: requests per window (Azure: 15 per 5 seconds), enforced when throttling is on.</summary>
+        public int GraphQuota { get; set; } = 15;
+        public TimeSpan GraphWindow { get; set; } = TimeSpan.FromSeconds(5);
         public TimeSpan? RetryAfter { get; set; }
 
         public string BaseUrl => Endpoint.ToString().TrimEnd('/');

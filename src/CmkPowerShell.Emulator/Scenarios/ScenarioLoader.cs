@@ -20,6 +20,7 @@ namespace CmkPowerShell.Emulator
 
         public static string ReadBuiltIn(string name)
         {
+            if (FleetScenario.Handles(name)) return FleetScenario.Build(name);
             var resource = $"CmkPowerShell.Emulator.Scenarios.{name}.json";
             using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
                                ?? throw new ArgumentException($"There is no built-in scenario '{name}'.", nameof(name));
@@ -57,11 +58,41 @@ namespace CmkPowerShell.Emulator
             });
             store.Update(subPath, o => o.Remove("name"));
 
+            // Further subscriptions of the same tenant, and management groups over them (fleet scenarios).
+            foreach (var extra in Array(s, "subscriptions"))
+            {
+                var id = Str(extra, "subscriptionId")!;
+                store.Put($"/subscriptions/{id}", new JsonObject
+                {
+                    ["subscriptionId"] = id,
+                    ["displayName"] = Str(extra, "displayName") ?? id,
+                    ["state"] = "Enabled",
+                    ["tenantId"] = tenant,
+                    ["authorizationSource"] = "RoleBased",
+                });
+                store.Update($"/subscriptions/{id}", o => o.Remove("name"));
+            }
+            foreach (var mg in Array(s, "managementGroups"))
+            {
+                var name = Str(mg, "name")!;
+                var children = new JsonArray();
+                foreach (var child in mg["subscriptions"]?.AsArray() ?? new JsonArray())
+                    children.Add(new JsonObject { ["id"] = $"/subscriptions/{child!.GetValue<string>()}", ["type"] = "/subscriptions" });
+                foreach (var child in mg["managementGroups"]?.AsArray() ?? new JsonArray())
+                    children.Add(new JsonObject { ["id"] = ResourceGraphHandler.ManagementGroupPrefix + child!.GetValue<string>(), ["type"] = "Microsoft.Management/managementGroups" });
+                store.Put(ResourceGraphHandler.ManagementGroupPrefix + name, new JsonObject
+                {
+                    ["name"] = name,
+                    ["type"] = "Microsoft.Management/managementGroups",
+                    ["properties"] = new JsonObject { ["displayName"] = Str(mg, "displayName") ?? name, ["tenantId"] = tenant, ["children"] = children },
+                });
+            }
+
             foreach (var role in JsonNode.Parse(ReadBuiltIn("builtin-roles"))!.AsArray().OfType<JsonObject>())
                 store.Put(role["id"]!.GetValue<string>(), role);
 
             foreach (var rg in Array(s, "resourceGroups"))
-                store.Put($"{subPath}/resourceGroups/{Str(rg, "name")}", new JsonObject
+                store.Put($"/subscriptions/{Str(rg, "subscriptionId") ?? subscription}/resourceGroups/{Str(rg, "name")}", new JsonObject
                 {
                     ["name"] = Str(rg, "name"),
                     ["type"] = "Microsoft.Resources/resourceGroups",

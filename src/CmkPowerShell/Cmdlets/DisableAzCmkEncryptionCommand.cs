@@ -22,6 +22,10 @@ namespace CmkPowerShell.Cmdlets
         public SwitchParameter PassThru { get; set; }
 
         protected override void ProcessRecord()
-            => ForItem((manager, ct) => manager.DisableAsync(ResourceId, ct), PassThru);
+        {
+            // Captured now: the work runs after the input ends, when the parameter holds the last resource piped in.
+            var resourceId = ResourceId;
+            ForItem(resourceId, (manager, ct) => manager.DisableAsync(resourceId, ct), PassThru);
+        }
     }
 }

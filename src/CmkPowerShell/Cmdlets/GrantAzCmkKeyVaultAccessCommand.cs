@@ -50,12 +50,12 @@ namespace CmkPowerShell.Cmdlets
             if (ParameterSetName == ResourceSet)
             {
                 var resourceId = ResourceId!;
-                ForItem<CmkAccessGrant>((manager, ct) => manager.GrantForResourceAsync(resourceId, KeyUri, ParseMode(mode), ct)!, PassThru);
+                ForItem<CmkAccessGrant>(resourceId, (manager, ct) => manager.GrantForResourceAsync(resourceId, KeyUri, ParseMode(mode), ct)!, PassThru);
                 return;
             }
             var service = Service;
             var principal = PrincipalId.ToString();
-            ForItem<CmkAccessGrant>((manager, ct) => manager.GrantForPrincipalAsync(principal, ParseService(service), KeyUri, ParseMode(mode), ct)!, PassThru);
+            ForItem<CmkAccessGrant>(principal, (manager, ct) => manager.GrantForPrincipalAsync(principal, ParseService(service), KeyUri, ParseMode(mode), ct)!, PassThru);
         }
 
         private static CmkGrantMode ParseMode(string mode) => (CmkGrantMode)Enum.Parse(typeof(CmkGrantMode), mode, true);

@@ -64,7 +64,7 @@ namespace CmkPowerShell.Cmdlets
                 GrantAccess = GrantAccess,
                 SkipValidation = SkipValidation,
             };
-            ForItem(async (manager, ct) =>
+            ForItem(ResourceId, async (manager, ct) =>
             {
                 var status = await manager.SetAsync(options, ct).ConfigureAwait(false);
                 foreach (var note in status?.Notes ?? Array.Empty<string>()) OnPipelineThread(() => WriteVerbose(note));

@@ -1,13 +1,15 @@
 using System.Management.Automation;
+using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Services;
 
 namespace CmkPowerShell.Cmdlets
 {
     /// <summary>
     /// Moves resources to the newest valid version of their key (or to a given version, or another key). Every resource
-    /// piped in is one item: its failure is one non-terminating error and the rest go on. The run's vault, key and version
-    /// reads are cached across the whole pipeline. ConfirmImpact Medium: a key change is reversible (run it again with the
-    /// previous version) but it changes what encrypts the data.
+    /// piped in is one item: its failure is one non-terminating error and the rest go on. Items run concurrently
+    /// (-ThrottleLimit) once the input ends; the run's vault, key and version reads are cached across the whole pipeline.
+    /// ConfirmImpact Medium: a key change is reversible (run it again with the previous version) but it changes what
+    /// encrypts the data.
     /// </summary>
     [Cmdlet(VerbsData.Update, "AzCmkKeyVersion", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = SameVaultSet)]
@@ -18,6 +20,7 @@ namespace CmkPowerShell.Cmdlets
         private const string SameVaultSet = "SameVault";
         private const string KeyUriSet = "KeyUri";
 
+        private CmkSession? _session;
         private KeyRotation? _rotation;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
@@ -46,8 +49,21 @@ namespace CmkPowerShell.Cmdlets
         [Parameter(HelpMessage = "Output the resource's resulting encryption (CmkEncryptionStatus) instead of the rotation result.")]
         public SwitchParameter PassThru { get; set; }
 
+        [Parameter(HelpMessage = "How many resources are rotated at once (default 50); ARM's request budgets are kept by the module's throttle gate whatever the number.")]
+        [ValidateRange(1, 1000)]
+        public int ThrottleLimit { get; set; } = FleetRun.DefaultThrottleLimit;
+
+        protected override void BeginProcessing()
+        {
+            _session = Run(host => GetSessionAsync(host));
+            // One rotation (and so one read cache) for the whole pipeline.
+            if (_session != null) _rotation = new KeyRotation(_session);
+        }
+
         protected override void ProcessRecord()
         {
+            var rotation = _rotation;
+            if (rotation == null) return;
             var request = new CmkKeyRotationRequest(ResourceId)
             {
                 KeyVersion = KeyVersion,
@@ -55,17 +71,19 @@ namespace CmkPowerShell.Cmdlets
                 KeyUri = KeyUri,
                 DataCenterNames = DataCenterName,
             };
-            if (!TryRunItem(async host =>
+            var passThru = PassThru.IsPresent;
+            QueueFleetItem(ResourceId, async host => await rotation.RotateAsync(request, host, host.CancellationToken).ConfigureAwait(false),
+                written =>
                 {
-                    // One rotation (and so one read cache) for the whole pipeline, made on first use.
-                    _rotation ??= new KeyRotation(await GetSessionAsync(host).ConfigureAwait(false));
-                    return await _rotation.RotateAsync(request, host, host.CancellationToken).ConfigureAwait(false);
-                }, out var result))
-            {
-                return;
-            }
-            if (!PassThru) WriteObject(result);
-            else if (result.Encryption != null) WriteObject(result.Encryption);
+                    var result = (CmkKeyRotationResult)written!;
+                    if (!passThru) WriteObject(result);
+                    else if (result.Encryption != null) WriteObject(result.Encryption);
+                });
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_session != null) RunQueuedFleet(ThrottleLimit, _session.Limiter);
         }
     }
 }

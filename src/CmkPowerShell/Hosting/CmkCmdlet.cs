@@ -1,10 +1,13 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
 using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.Hosting;
+using CmkPowerShell.Core.Services;
 using CmkPowerShell.Hosting;
 
 namespace CmkPowerShell
@@ -62,6 +65,80 @@ namespace CmkPowerShell
         protected bool TryRunItem(Func<ICmkHost, Task> work) => Execute(AsValued(work), terminating: false, out _);
 
         /// <summary>
+        /// Queues one resource of the pipeline for <see cref="RunQueuedFleet"/> (called from ProcessRecord): nothing is
+        /// sent until the input ends, then every queued resource runs concurrently.
+        /// </summary>
+        protected void QueueFleetItem(string resourceId, Func<ICmkHost, Task<object?>> work, Action<object?>? written = null)
+            => _fleet.Add(new FleetItem(resourceId, work, written ?? (result => WriteObject(result))));
+
+        /// <summary>
+        /// Runs the queued resources (EndProcessing) through the engine's <see cref="FleetRun"/>: at most
+        /// <paramref name="throttleLimit"/> at once behind the session's throttle gate, each resource's result or
+        /// non-terminating error written as it finishes, ShouldProcess asked on this thread per resource, one progress
+        /// bar (interactive hosts only). Ctrl+C starts nothing new and waits for the writes already confirmed.
+        /// </summary>
+        protected void RunQueuedFleet(int throttleLimit, ThrottleLimiter? limiter)
+        {
+            if (_fleet.Count == 0) return;
+            var items = _fleet.ToArray();
+            _fleet.Clear();
+            var showProgress = IsInteractive();
+            Execute(async host =>
+                {
+                    await new FleetRun(host, limiter, MyInvocation.MyCommand.Name, showProgress).RunAsync(items, throttleLimit,
+                        (item, itemHost) => item.Work(itemHost),
+                        (item, result, error) =>
+                        {
+                            if (error != null) WriteItemError(error);
+                            else if (result != null) OnPipelineThread(() => item.Written(result));
+                        }, StoppingToken).ConfigureAwait(false);
+                    return true;
+                }, terminating: true, out _, fleet: true);
+        }
+
+        private readonly List<FleetItem> _fleet = new List<FleetItem>();
+
+        private sealed class FleetItem
+        {
+            public FleetItem(string resourceId, Func<ICmkHost, Task<object?>> work, Action<object?> written)
+            {
+                ResourceId = resourceId;
+                Work = work;
+                Written = written;
+            }
+
+            public string ResourceId { get; }
+            public Func<ICmkHost, Task<object?>> Work { get; }
+            public Action<object?> Written { get; }
+        }
+
+        /// <summary>One resource's failure: a non-terminating error in the module's shape; nothing once the user stopped.</summary>
+        private void WriteItemError(Exception error)
+        {
+            if (_stopping.IsCancellationRequested) return;
+            var record = error is CmkException cmk ? CmkErrorRecords.From(cmk) : CmkErrorRecords.FromUnexpected(error);
+            OnPipelineThread(() => WriteError(record));
+        }
+
+        /// <summary>
+        /// Whether a person watches: no progress records for runbooks, CI and hosts without a UI (pwsh -NonInteractive,
+        /// redirected output, a runspace made by code).
+        /// </summary>
+        private bool IsInteractive()
+        {
+            try
+            {
+                if (Host?.UI?.RawUI == null || string.Equals(Host.Name, "Default Host", StringComparison.OrdinalIgnoreCase)) return false;
+                if (!Environment.UserInteractive || Console.IsOutputRedirected) return false;
+                return !Environment.GetCommandLineArgs().Any(a => a.StartsWith("-noni", StringComparison.OrdinalIgnoreCase));
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>
         /// Runs synchronous work on the pipeline thread (parameter checks, reading files): a CmkException it
         /// throws terminates the call in the module's error shape.
         /// </summary>
@@ -108,7 +185,11 @@ namespace CmkPowerShell
                 action();
                 return;
             }
-            pump.Post(action);
+            // After Ctrl+C PowerShell refuses every Write*; a fleet still finishing its writes must not trip over that.
+            pump.Post(() =>
+            {
+                if (!_stopping.IsCancellationRequested) action();
+            });
         }
 
         internal T AskOnPipelineThread<T>(Func<T> question)
@@ -117,7 +198,7 @@ namespace CmkPowerShell
             return pump is null ? question() : pump.Invoke(question);
         }
 
-        private bool Execute<T>(Func<ICmkHost, Task<T>> work, bool terminating, out T result)
+        private bool Execute<T>(Func<ICmkHost, Task<T>> work, bool terminating, out T result, bool fleet = false)
         {
             result = default!;
             if (_pump != null)
@@ -125,7 +206,9 @@ namespace CmkPowerShell
                 throw new InvalidOperationException("Run/TryRunItem cannot be nested; await inside the work instead.");
             }
 
-            var run = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            // A fleet keeps pumping after Ctrl+C until the writes in flight have finished: its run token is not the
+            // stopping token (the fleet watches that one to start nothing new); it fires only when the pump is abandoned.
+            var run = fleet ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var pump = new PipelinePump(run.Token);
             var host = new CmdletHost(this, run.Token);
             var finished = false;

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
@@ -51,18 +50,7 @@ namespace CmkPowerShell.Tests.Services
         public async Task InitializeAsync()
         {
             await Emulator.InitializeAsync();
-            var token = new SecureString();
-            foreach (var c in Emulator.Server.AdminToken) token.AppendChar(c);
-            token.MakeReadOnly();
-            Session = await CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
-                TenantId = Emulator.Server.TenantId,
-                SubscriptionId = Emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = token,
-            }, Host);
+            Session = await EmulatorSessions.ConnectAsync(Emulator.Server, Host);
             Manager = new CmkEncryptionManager(Session, Host, new CmkGrantOptions { VisibilityAttempts = 3, VisibilityInterval = TimeSpan.FromMilliseconds(20) });
             Emulator.Server.Log.Clear();
             Host.Clear();

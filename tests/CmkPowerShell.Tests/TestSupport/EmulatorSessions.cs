@@ -1,0 +1,29 @@
+using System.Security;
+using System.Threading.Tasks;
+using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Hosting;
+using CmkPowerShell.Emulator;
+
+namespace CmkPowerShell.Tests.TestSupport
+{
+    /// <summary>An admin session on an in-process emulator over the real transport (pinned certificate, access token).</summary>
+    public static class EmulatorSessions
+    {
+        public static Task<CmkSession> ConnectAsync(EmulatorServer server, ICmkHost host, CmkTransportOptions? transport = null)
+        {
+            var token = new SecureString();
+            foreach (var c in server.AdminToken) token.AppendChar(c);
+            token.MakeReadOnly();
+            return CmkSession.ConnectAsync(new CmkConnectionOptions
+            {
+                ResourceManagerEndpoint = server.Endpoint,
+                TrustedCertificateThumbprint = server.CertificateThumbprint,
+                TenantId = server.TenantId,
+                SubscriptionId = server.SubscriptionId,
+                CredentialKind = CmkCredentialKind.AccessToken,
+                AccessToken = token,
+                Transport = transport,
+            }, host);
+        }
+    }
+}
