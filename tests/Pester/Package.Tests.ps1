@@ -11,8 +11,9 @@ BeforeAll {
     $script:Repository = New-Item -ItemType Directory (Join-Path $TestDrive 'repository')
     $script:Installed = New-Item -ItemType Directory (Join-Path $TestDrive 'installed')
     # PSResourceGet keeps its repository list in the user's data folder: give the child processes their own, so a
-    # run registers nothing for the user.
+    # run registers nothing for the user. The folders must exist: .NET ignores a data folder that does not.
     $script:Private = @{ XDG_DATA_HOME = (Join-Path $TestDrive 'xdg'); LOCALAPPDATA = (Join-Path $TestDrive 'localappdata') }
+    $Private.Values | ForEach-Object { $null = New-Item -ItemType Directory -Force $_ }
 
     $script:PackageOutput = Invoke-CmkPwsh -File (Join-Path $Root 'build.ps1') -Environment $Private `
         -ArgumentList '-Task', 'Package', '-NoBuild', '-PackagePath', $Packages
@@ -50,6 +51,12 @@ Describe 'The package' {
     It 'was published to the local repository and saved into the empty folder as CmkPowerShell/<version>' {
         Join-Path $Repository "CmkPowerShell.$Version.nupkg" | Should -Exist
         Join-Path $Installed "CmkPowerShell/$Version/CmkPowerShell.psd1" | Should -Exist
+    }
+
+    It 'registered its repository only in the private data folder' {
+        Get-ChildItem $Private.XDG_DATA_HOME, $Private.LOCALAPPDATA -Recurse -Filter PSResourceRepository.xml |
+            Select-String -SimpleMatch CmkPowerShellTest | Should -Not -BeNullOrEmpty
+        Join-Path $Root 'PSResourceGet' | Should -Not -Exist
     }
 }
 
