@@ -110,6 +110,9 @@ namespace CmkPowerShell.Emulator
 
         public void SetLroDelay(TimeSpan d) => _world.LroDelay = d;
 
+        /// <summary>Retry-After on accepted writes and pending polls; null sends none.</summary>
+        public void SetRetryAfter(TimeSpan? retryAfter) => _world.RetryAfter = retryAfter;
+
         /// <summary>Resource Graph's per-user quota (requests per window); the windows start afresh.</summary>
         public void SetResourceGraphQuota(int requests, TimeSpan window)
         {
@@ -148,7 +151,7 @@ namespace CmkPowerShell.Emulator
             string scenarioText = options.ScenarioFile != null
                 ? await File.ReadAllTextAsync(options.ScenarioFile, ct).ConfigureAwait(false)
                 : options.Scenario != null ? ScenarioLoader.ReadBuiltIn(options.Scenario) : ScenarioLoader.EmptyScenario;
-            ScenarioLoader.Load(world, scenarioText);
+            ScenarioLoader.Load(world, scenarioText, options.ValidateRequests ? Validation.SpecCatalog.Shared : null);
             if (options.Scenario == null && options.ScenarioFile == null) ScenarioLoader.AddAdminOwner(world);
 
             server = new EmulatorServer(app, world, certificate, options);
@@ -176,6 +179,10 @@ namespace CmkPowerShell.Emulator
             ["tokenEndpoint"] = $"{Endpoint}{TenantId}/oauth2/v2.0/token",
             ["identityEndpoint"] = IdentityEndpoint.ToString(),
             ["identityHeader"] = IdentityHeader,
+            // The cloud the scenario imitates: Connect-AzCmk -EmulatorProfile connects with its vault and HSM host suffixes.
+            ["cloud"] = _world.Store.Cloud.Name,
+            ["keyVaultDnsSuffix"] = _world.Store.Cloud.KeyVaultDnsSuffix,
+            ["managedHsmDnsSuffix"] = _world.Store.Cloud.ManagedHsmDnsSuffix,
         };
 
         private static X509Certificate2 CreateCertificate()
@@ -228,12 +235,18 @@ namespace CmkPowerShell.Emulator
                 if (fault is { FailLongRunningOperation: false })
                 {
                     status = fault.Status;
+                    // ARM answers every 401 with a Bearer challenge; clients decide from it whether to get a new token.
+                    if (fault.Status == 401)
+                        ctx.Response.Headers["WWW-Authenticate"] =
+                            $"Bearer authorization_uri=\"{Endpoint}{TenantId}\", error=\"invalid_token\", error_description=\"{fault.Message.Replace("\"", "'")}\"";
                     // ARM's throttling answer always says when to come back and that the budget is spent.
                     if (fault.Status == 429)
                     {
                         ctx.Response.Headers["Retry-After"] = "1";
                         ctx.Response.Headers[method is "GET" or "HEAD" ? "x-ms-ratelimit-remaining-subscription-reads" : "x-ms-ratelimit-remaining-subscription-writes"] = "0";
                     }
+                    // Services answer 503 with Retry-After too.
+                    if (fault.Status == 503) ctx.Response.Headers["Retry-After"] = _world.RetryAfterSeconds ?? "1";
                     await WriteJsonAsync(ctx, fault.Status, ArmException.ErrorBody(fault.Code, fault.Message)).ConfigureAwait(false);
                     return;
                 }

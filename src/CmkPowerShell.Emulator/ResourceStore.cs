@@ -27,6 +27,9 @@ namespace CmkPowerShell.Emulator
 
         public string SubscriptionId { get; internal set; }
 
+        /// <summary>The cloud the scenario imitates: vault and Managed HSM host suffixes.</summary>
+        public EmulatedCloud Cloud { get; internal set; } = EmulatedCloud.Public;
+
         /// <summary>Serialises compound read-modify-write changes (LRO completion, access policy edits).</summary>
         internal object Gate => _gate;
 

@@ -24,3 +24,26 @@ function Get-EmulatorRequest {
     (Invoke-RestMethod -Uri "$($Emulator.Profile.endpoint)_emulator/requests" -SkipCertificateCheck).value |
         Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
 }
+
+function Get-PreflightResult {
+    <# A pre-creation Test-AzCmkKeyVault: its -Quiet answer and the checks it fails, for the base arguments with the
+       changes applied (an UserAssignedIdentityId change names a demo identity). #>
+    param([string] $KeyUri, [hashtable] $Base, [hashtable] $Change = @{})
+    $arguments = $Base.Clone()
+    foreach ($name in $Change.Keys) {
+        $arguments[$name] = if ($name -eq 'UserAssignedIdentityId') { Get-DemoUaiId $Change[$name] } else { $Change[$name] }
+    }
+    [pscustomobject]@{
+        Quiet  = Test-AzCmkKeyVault -KeyUri $KeyUri @arguments -Quiet
+        Failed = @(Test-AzCmkKeyVault -KeyUri $KeyUri @arguments | Where-Object Status -eq Failed).Check
+    }
+}
+
+$script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"
+$script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
+$script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
+
+function Get-FailedCheck($Results) {
+    <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>
+    @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check)
+}

@@ -196,6 +196,60 @@ Describe 'Against the emulator' -Skip:(-not $EmulatorAvailable) {
         $connection.SubscriptionId | Should -Be '22222222-2222-2222-2222-222222222222'
     }
 
+    Context '-Tenant in every credential set the help documents it for' {
+        BeforeAll {
+            $script:Tenant = '11111111-1111-1111-1111-111111111111'
+            $script:Endpoint = @{
+                ResourceManagerEndpoint     = $Emulator.Profile.endpoint
+                TrustedCertificateThumbprint = $Emulator.Profile.certificateThumbprint
+            }
+            $script:SavedEnvironment = @{}
+            foreach ($name in 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET') {
+                $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+            }
+        }
+        AfterEach {
+            foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+        }
+
+        It 'binds the <Set> set with -Tenant and connects in that tenant' -ForEach @(
+            @{ Set = 'EmulatorProfile' }
+            @{ Set = 'AccessToken' }
+            @{ Set = 'ManagedIdentity' }
+            @{ Set = 'DefaultCredential' }
+        ) {
+            $connection = switch ($Set) {
+                'EmulatorProfile' { Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath -Tenant $Tenant -ErrorAction Stop }
+                'AccessToken' {
+                    $token = ConvertTo-SecureString $Emulator.Profile.token -AsPlainText -Force
+                    Connect-AzCmk @Endpoint -AccessToken $token -Tenant $Tenant -ErrorAction Stop
+                }
+                'ManagedIdentity' {
+                    # The App Service style endpoint Azure.Identity reads from the environment, served by the emulator.
+                    $env:IDENTITY_ENDPOINT = $Emulator.Profile.identityEndpoint
+                    $env:IDENTITY_HEADER = $Emulator.Profile.identityHeader
+                    Connect-AzCmk @Endpoint -Identity -Tenant $Tenant -ErrorAction Stop
+                }
+                'DefaultCredential' {
+                    # DefaultAzureCredential's first link: the service principal in the environment.
+                    $env:AZURE_TENANT_ID = $Tenant
+                    $env:AZURE_CLIENT_ID = '55555555-5555-5555-5555-555555555555'
+                    $env:AZURE_CLIENT_SECRET = 'emulator-secret'
+                    Connect-AzCmk @Endpoint -Tenant $Tenant -ErrorAction Stop
+                }
+            }
+            $connection.TenantId | Should -Be $Tenant
+            $connection.SubscriptionId | Should -Be '22222222-2222-2222-2222-222222222222'
+        }
+
+        It 'still requires -Tenant with -ServicePrincipal' {
+            foreach ($name in 'ServicePrincipalSecret', 'ServicePrincipalCertificateFile', 'ServicePrincipalCertificateStore') {
+                $set = (Get-Command Connect-AzCmk).ParameterSets | Where-Object Name -eq $name
+                ($set.Parameters | Where-Object Name -eq 'Tenant').IsMandatory | Should -BeTrue -Because $name
+            }
+        }
+    }
+
     It 'names a subscription that does not exist in the error' {
         $missing = '99999999-9999-9999-9999-999999999999'
         $err = { Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath -Subscription $missing -ErrorAction Stop } | Should -Throw -PassThru

@@ -44,7 +44,7 @@ Describe 'Get-AzCmkEncryption' -Skip:(-not $EmulatorAvailable) {
     }
 
     It 'rejects a resource type the module does not manage as InvalidResourceId' {
-        $err = { Get-AzCmkEncryption "$Rg/providers/Microsoft.Storage/storageAccounts/sa1" -ErrorAction Stop } | Should -Throw -PassThru
+        $err = { Get-AzCmkEncryption "$Rg/providers/Microsoft.Web/sites/web-demo" -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "InvalidResourceId,$GetType"
     }
 }

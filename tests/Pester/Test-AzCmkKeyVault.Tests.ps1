@@ -42,7 +42,6 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
 
     It 'stops on a key URI <Uri>' -ForEach @(
         @{ Uri = 'https://kv-good.vault.azure.net/secrets/cmk' }
-        @{ Uri = 'https://example.com/keys/cmk' }
         @{ Uri = 'https://kv-good.vault.azure.net/keys/cmk/not-a-version' }
         @{ Uri = 'kv-good/cmk' }
     ) {
@@ -58,7 +57,7 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
     }
 
     It 'stops on a -ResourceId of a type the module does not manage' {
-        $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+        $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
         $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -ResourceId $storage } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "InvalidResourceId,$CommandType"
         $err.TargetObject | Should -BeExactly $storage
@@ -100,10 +99,10 @@ Describe 'Test-AzCmkKeyVault input that cannot be parsed' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
-    It 'accepts only the five services, and names them' {
-        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service Storage -Location westeurope } | Should -Throw -PassThru
+    It 'accepts only the supported services, and names them' {
+        $err = { Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -Service AppService -Location westeurope } | Should -Throw -PassThru
         $err.Exception | Should -BeOfType 'System.Management.Automation.ParameterBindingException'
-        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch'
+        $err.Exception.Message | Should -Match 'NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, StorageAccount'
     }
 
     It 'declares both of its output types' {
@@ -275,7 +274,7 @@ Describe 'Test-AzCmkKeyVault against the emulator' -Skip:(-not $EmulatorAvailabl
         }
 
         It 'reports a piped object it cannot test as a non-terminating error and tests the others' {
-            $storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stdemo"
+            $storage = "$Rg/providers/Microsoft.Web/sites/web-demo"
             $answers = @(
                 [pscustomobject]@{ Id = $storage }
                 [pscustomobject]@{ Id = $Kusto }
@@ -320,5 +319,58 @@ Describe 'Test-AzCmkKeyVault against the emulator' -Skip:(-not $EmulatorAvailabl
             $text = Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) | Out-String -Width 200
             $text | Should -Match 'Tested for: the key and its vault \(no target resource\)'
         }
+    }
+}
+
+Describe 'What Test-AzCmkKeyVault promises' -Skip:(-not $EmulatorAvailable) {
+    BeforeAll {
+        $script:Emulator = Start-CmkEmulator -ProfilePath (Join-Path $TestDrive 'promise-profile.json')
+        $null = Connect-AzCmk -EmulatorProfile $Emulator.ProfilePath
+        function script:Invoke-Emulator([string] $Method, [string] $Path, [string] $ApiVersion, $Body) {
+            $request = @{
+                Method = $Method; Uri = $Emulator.Profile.endpoint.TrimEnd('/') + $Path + "?api-version=$ApiVersion"
+                SkipCertificateCheck = $true; ContentType = 'application/json'
+                Headers = @{ Authorization = "Bearer $($Emulator.Profile.token)" }
+            }
+            if ($null -ne $Body) { $request.Body = $Body | ConvertTo-Json -Depth 10 }
+            Invoke-RestMethod @request
+        }
+    }
+    AfterAll {
+        Disconnect-AzCmk -ErrorAction SilentlyContinue
+        Stop-CmkEmulator $Emulator
+    }
+
+    It 'answers -Quiet $false for a Data Explorer cluster without any managed identity, so the guard does not pass it' -Skip:(-not $IsCore) {
+        $null = Invoke-Emulator PATCH $Kusto '2023-08-15' @{ identity = @{ type = 'None' } }
+        # The PATCH is a long-running operation: wait until the cluster reads back without an identity.
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ((Invoke-Emulator GET $Kusto '2023-08-15').identity.type -ne 'None' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $guarded = $false
+        if (Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -ResourceId $Kusto -Quiet) { $guarded = $true }
+        $guarded | Should -BeFalse
+        $present = Test-AzCmkKeyVault -KeyUri (KeyUri kv-good) -ResourceId $Kusto | Where-Object Check -eq 'Identity.Present'
+        $present.Status | Should -Be 'Failed'
+        $present.Message | Should -Match 'Set-AzCmkEncryption -GrantAccess'
+    }
+
+    It 'shows a key URI whose host is no key vault as a failed KeyUri.CloudHost result, not a terminating error' {
+        $results = Test-AzCmkKeyVault -KeyUri 'https://kv-good.example.com/keys/cmk' -ResourceId $Batch -ErrorAction Stop
+        Failed $results | Should -Be @('KeyUri.CloudHost')
+        ($results | Where-Object Check -eq 'KeyUri.CloudHost').Message | Should -Match 'not a key vault or Managed HSM host'
+        ($results | Where-Object Check -eq 'KeyVault.Exists').Status | Should -Be 'Skipped'
+        Test-AzCmkKeyVault -KeyUri 'https://kv-good.example.com/keys/cmk' -Quiet | Should -BeFalse
+    }
+
+    It 'refuses a key URI that System.Uri would rewrite, naming the character and its position' -ForEach @(
+        @{ Uri = 'https://kv-good.vault.azure.net/secrets/../keys/cmk'; Says = "dot segment '..' at position 41" }
+        @{ Uri = 'https://kv-good.vault.azure.net/k%65ys/cmk'; Says = 'percent-escape at position 34' }
+        @{ Uri = "https://kv-$([char]0x202E)good.vault.azure.net/keys/cmk"; Says = 'U+202E (RIGHT-TO-LEFT OVERRIDE) at position 12' }
+        @{ Uri = 'https://kv-good.vault.azure.net/keys/cmk/'; Says = "ends with '/'" }
+    ) {
+        $err = { Test-AzCmkKeyVault -KeyUri $Uri -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "InvalidKeyUri,$CommandType"
+        $err.Exception.ParameterName | Should -BeExactly 'KeyUri'
+        $err.Exception.Message | Should -Match ([regex]::Escape($Says))
     }
 }

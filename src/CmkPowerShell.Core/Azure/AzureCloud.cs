@@ -41,5 +41,23 @@ namespace CmkPowerShell.Core.Azure
 
         public static IReadOnlyList<AzureCloud> WellKnown { get; } =
             new[] { AzureCloudPublic, AzureUSGovernment, AzureChinaCloud };
+
+        /// <summary>The well-known cloud of that name (AzurePublicCloud is Az's name for AzureCloud), or null.</summary>
+        public static AzureCloud? Find(string? name)
+        {
+            if (string.IsNullOrWhiteSpace(name)) return null;
+            var trimmed = name!.Trim();
+            if (string.Equals(trimmed, "AzurePublicCloud", StringComparison.OrdinalIgnoreCase)) return AzureCloudPublic;
+            foreach (var cloud in WellKnown)
+                if (string.Equals(cloud.Name, trimmed, StringComparison.OrdinalIgnoreCase)) return cloud;
+            return null;
+        }
+
+        /// <summary>
+        /// This cloud's key vault and Managed HSM hosts behind another Resource Manager endpoint: a custom endpoint (the
+        /// emulator) that stands in for this cloud, so host checks behave as they would in it.
+        /// </summary>
+        public AzureCloud At(string name, Uri resourceManager, Uri authority, string audience)
+            => new AzureCloud(name, resourceManager, authority, audience, KeyVaultSuffix, ManagedHsmSuffix);
     }
 }

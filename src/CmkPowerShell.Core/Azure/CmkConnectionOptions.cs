@@ -15,6 +15,12 @@ namespace CmkPowerShell.Core.Azure
         public Uri? ResourceManagerEndpoint { get; set; }
         /// <summary>Token authority for a custom endpoint (defaults to the endpoint itself).</summary>
         public Uri? AuthorityHost { get; set; }
+
+        /// <summary>
+        /// For a custom ResourceManagerEndpoint: the well-known cloud it stands in for (an emulator imitating
+        /// AzureUSGovernment), whose key vault and Managed HSM host suffixes then apply. Null means the public cloud's.
+        /// </summary>
+        public string? ImitatedCloud { get; set; }
         /// <summary>SHA-1 or SHA-256 thumbprint of the only self-signed certificate a custom endpoint may present.</summary>
         public string? TrustedCertificateThumbprint { get; set; }
         public string? TenantId { get; set; }

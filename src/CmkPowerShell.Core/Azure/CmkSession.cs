@@ -53,7 +53,7 @@ namespace CmkPowerShell.Core.Azure
             Credential = credential;
             ArmClient = new ArmClient(credential, default(string), ArmOptions);
             _pipeline = HttpPipelineBuilder.Build(ArmOptions, Array.Empty<HttpPipelinePolicy>(),
-                new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, Scope) }, new ResponseClassifier());
+                new HttpPipelinePolicy[] { new RenewingAuthenticationPolicy(credential, Scope, canRenew: credential is not AccessTokenCredential) }, new ResponseClassifier());
             _sender = new Sender(this);
         }
 
@@ -133,12 +133,16 @@ namespace CmkPowerShell.Core.Azure
                 var root = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
                 var authority = options.AuthorityHost ?? root;
                 var name = IsWellKnown(options.Environment) ? "Custom" : (string.IsNullOrWhiteSpace(options.Environment) ? "Custom" : options.Environment);
-                return (new AzureCloud(name, root, authority, root.ToString(), AzureCloud.AzureCloudPublic.KeyVaultSuffix,
-                    AzureCloud.AzureCloudPublic.ManagedHsmSuffix), true);
+                var imitated = AzureCloud.AzureCloudPublic;
+                if (options.ImitatedCloud != null)
+                {
+                    imitated = AzureCloud.Find(options.ImitatedCloud) ?? throw CmkErrors.Create("UnknownEnvironment", options.ImitatedCloud);
+                    name = $"Custom ({imitated.Name})"; // an endpoint standing in for that cloud, not the cloud itself
+                }
+                return (imitated.At(name, root, authority, root.ToString()), true);
             }
             var environment = string.IsNullOrWhiteSpace(options.Environment) ? AzureCloud.AzureCloudPublic.Name : options.Environment.Trim();
-            var cloud = AzureCloud.WellKnown.FirstOrDefault(c => string.Equals(c.Name, environment, StringComparison.OrdinalIgnoreCase))
-                ?? (string.Equals(environment, "AzurePublicCloud", StringComparison.OrdinalIgnoreCase) ? AzureCloud.AzureCloudPublic : null);
+            var cloud = AzureCloud.Find(environment);
             if (cloud is null)
             {
                 throw CmkErrors.Create("UnknownEnvironment", environment);
@@ -146,8 +150,7 @@ namespace CmkPowerShell.Core.Azure
             return (cloud, false);
         }
 
-        private static bool IsWellKnown(string? name)
-            => name != null && AzureCloud.WellKnown.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+        private static bool IsWellKnown(string? name) => AzureCloud.Find(name) != null;
 
         internal static HttpMessageHandler CreateHandler(CertificatePin? pin)
         {

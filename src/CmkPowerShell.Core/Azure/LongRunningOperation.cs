@@ -67,12 +67,59 @@ namespace CmkPowerShell.Core.Azure
 
             var statusLink = StatusLink(first);
             var location = first.Header("Location");
-            if (statusLink != null) return await PollStatusResourceAsync(first, _sender.Follow(statusLink, _target), location, cancellationToken).ConfigureAwait(false);
-            if (location != null) return await PollLocationAsync(first, _sender.Follow(location, _target), cancellationToken).ConfigureAwait(false);
-            if (IsPutOrPatch) return await PollResourceAsync(first, cancellationToken).ConfigureAwait(false);
+            _accepted = first.Status;
+            _operationUrl = statusLink != null ? _sender.Follow(statusLink, _target) : location != null ? _sender.Follow(location, _target) : _resourceUri;
+            try
+            {
+                if (statusLink != null) return await PollStatusResourceAsync(first, _operationUrl, location, cancellationToken).ConfigureAwait(false);
+                if (location != null) return await PollLocationAsync(first, _operationUrl, cancellationToken).ConfigureAwait(false);
+                if (IsPutOrPatch) return await PollResourceAsync(first, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException stopped) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C stops our polling, not Azure's operation: say so, as a typed error rather than a silent stop.
+                throw OutcomeUnknown("following it was stopped before it finished", stopped);
+            }
             // An accepted POST or DELETE with nothing to follow: ARM took it, there is no result to wait for.
             Report("Accepted");
             return null;
+        }
+
+        private int _accepted;
+        private Uri _operationUrl = null!;
+
+        private const string OutcomeUnknownId = CmkErrors.OperationOutcomeUnknownId;
+
+        /// <summary>
+        /// The write was accepted, so the change may well be applied, but its status could not be read: not a failure, and not
+        /// a success either. Names the operation URL (query redacted) so the user can look it up.
+        /// </summary>
+        private CmkException OutcomeUnknown(string why, Exception inner)
+            => CmkErrors.Create(OutcomeUnknownId, _target,
+                $"The {_method.Method} was answered HTTP {_accepted}; then {why}. "
+                + $"Operation: {_operationUrl.GetLeftPart(UriPartial.Authority)}{Redaction.PathAndQuery(_operationUrl)}."
+                + (inner is CmkException cmk ? $" Last answer: {cmk.Message}" : string.Empty),
+                inner);
+
+        /// <summary>
+        /// One poll: a status that cannot be read (no answer, or an error answer, after the transport's retries) is an unknown
+        /// outcome. At a Location URL a client error (4xx but 408/429) is the operation's own final answer: it failed.
+        /// </summary>
+        private async Task<ArmResponse> PollAsync(Uri uri, CancellationToken ct, bool clientErrorIsOutcome = false)
+        {
+            ArmResponse answer;
+            try
+            {
+                answer = await _sender.SendAsync(HttpMethod.Get, uri, null, isPoll: true, ct).ConfigureAwait(false);
+            }
+            catch (CmkException unreachable)
+            {
+                throw OutcomeUnknown("its status could not be read", unreachable);
+            }
+            if (!answer.IsSuccess && clientErrorIsOutcome && answer.Status >= 400 && answer.Status < 500 && answer.Status != 408 && answer.Status != 429)
+                throw Failed(answer.ToServiceError(ServiceErrorOrigin.LongRunningOperation, _target));
+            if (!answer.IsSuccess) throw OutcomeUnknown("its status could not be read", Failed(answer.ToServiceError(ServiceErrorOrigin.LongRunningOperation, _target)));
+            return answer;
         }
 
         private async Task<JsonObject?> PollStatusResourceAsync(ArmResponse first, Uri statusUri, string? location, CancellationToken ct)
@@ -81,8 +128,7 @@ namespace CmkPowerShell.Core.Azure
             while (true)
             {
                 await WaitAsync(last, ct).ConfigureAwait(false);
-                last = await _sender.SendAsync(HttpMethod.Get, statusUri, null, isPoll: true, ct).ConfigureAwait(false);
-                if (!last.IsSuccess) throw Failed(last.ToServiceError(ServiceErrorOrigin.LongRunningOperation, _target));
+                last = await PollAsync(statusUri, ct).ConfigureAwait(false);
                 var body = last.BodyObject;
                 var status = ArmResponse.Text(body, "status") ?? "InProgress";
                 Report(status);
@@ -103,8 +149,7 @@ namespace CmkPowerShell.Core.Azure
             while (true)
             {
                 await WaitAsync(last, ct).ConfigureAwait(false);
-                last = await _sender.SendAsync(HttpMethod.Get, locationUri, null, isPoll: true, ct).ConfigureAwait(false);
-                if (!last.IsSuccess) throw Failed(last.ToServiceError(ServiceErrorOrigin.LongRunningOperation, _target));
+                last = await PollAsync(locationUri, ct, clientErrorIsOutcome: true).ConfigureAwait(false);
                 if (last.Status != 202) break;
                 Report("InProgress");
             }
@@ -122,8 +167,7 @@ namespace CmkPowerShell.Core.Azure
             while (true)
             {
                 await WaitAsync(last, ct).ConfigureAwait(false);
-                last = await _sender.SendAsync(HttpMethod.Get, _resourceUri, null, isPoll: true, ct).ConfigureAwait(false);
-                if (!last.IsSuccess) throw Failed(last.ToServiceError(ServiceErrorOrigin.LongRunningOperation, _target));
+                last = await PollAsync(_resourceUri, ct).ConfigureAwait(false);
                 var state = ProvisioningState(last.BodyObject) ?? "Succeeded";
                 Report(state);
                 if (IsSucceeded(state)) return last.BodyObject;

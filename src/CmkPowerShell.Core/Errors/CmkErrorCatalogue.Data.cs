@@ -21,6 +21,11 @@ namespace CmkPowerShell.Core.Errors
         public const string ArmResourceIds = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules";
         public const string KeyVaultRestErrors = "https://learn.microsoft.com/azure/key-vault/general/rest-error-codes";
         public const string KeyVaultNaming = "https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates";
+        public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
+        public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
+        public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
+        public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
+        public const string RecoveryServicesVault = "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk";
         public const string Http = "RFC 9110 (HTTP semantics)";
         public const string Engine = "CmkPowerShell engine (transport, long-running operations, requirement engine)";
     }
@@ -132,11 +137,11 @@ namespace CmkPowerShell.Core.Errors
             new CmkErrorEntry("KeyVaultNotPurgeProtected", KeyVaultConfiguration, NotEnabled, DataExplorer | AllCmkServices,
                 "The key vault does not have purge protection enabled.",
                 "Enable purge protection on the vault (Update-AzKeyVault -EnablePurgeProtection); note it cannot be turned off afterwards.",
-                ErrorSources.DataExplorer + "; " + ErrorSources.ManagedCassandra) { ServiceCodes = new[] { "KeyVaultNotPurgeProtected" }, CheckIds = new[] { "KeyVault.PurgeProtection" } },
+                ErrorSources.DataExplorer + "; " + ErrorSources.ManagedCassandra) { ServiceCodes = new[] { "KeyVaultNotPurgeProtected", "KeyVaultPurgeProtectionNotEnabled" }, CheckIds = new[] { "KeyVault.PurgeProtection" } },
             new CmkErrorEntry("KeyVaultNotSoftDeleteEnabled", KeyVaultConfiguration, NotEnabled, DataExplorer | AllCmkServices,
                 "The key vault does not have soft delete enabled.",
                 "Use a key vault with soft delete enabled (new vaults have it; older vaults can be updated with Update-AzKeyVault).",
-                ErrorSources.DataExplorer) { ServiceCodes = new[] { "KeyVaultNotSoftDeleteEnabled" }, CheckIds = new[] { "KeyVault.SoftDelete" } },
+                ErrorSources.DataExplorer) { ServiceCodes = new[] { "KeyVaultNotSoftDeleteEnabled", "KeyVaultSoftDeleteNotEnabled" }, CheckIds = new[] { "KeyVault.SoftDelete" } },
 
             // ---------------- NetApp Files: messages of both troubleshooting tables (000) ----------------
             new CmkErrorEntry("NetAppKeyVaultKeyNotFound", KeyState, ObjectNotFound, NetAppFiles,
@@ -221,6 +226,37 @@ namespace CmkPowerShell.Core.Errors
                 ErrorSources.ManagedCassandra) { Parameter = "DataCenterName" },
 
             // ---------------- Batch: documented states (004) and the pinned spec ----------------
+            // ---------------- Rules on when a key can be set (creation, empty resources, tiers) ----------------
+            new CmkErrorEntry("CmkOnlyOnEmptyNamespace", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus,
+                "Encryption with a customer-managed key can be enabled only on a new or empty namespace; this one holds event hubs, queues or topics.",
+                "Create a new namespace with the key (check it first with Test-AzCmkKeyVault -Service <service> -Location <region> -Sku Premium -Quiet) and move the entities to it; "
+                + "or delete the namespace's entities before setting the key.",
+                ErrorSources.EventHubs + "; " + ErrorSources.ServiceBus) { UserCanFix = false },
+            new CmkErrorEntry("CmkOnlyAtCreation", UnsupportedOperation, InvalidOperation, ContainerRegistry | PostgreSqlFlexibleServer,
+                "The service takes a customer-managed key only when the resource is created; this resource was created without one.",
+                "Create a new resource with the key (check the key, vault, SKU and identity first with Test-AzCmkKeyVault -Service <service> -Location <region> [-Sku <tier>] "
+                + "-UserAssignedIdentityId <id> -Quiet) and move the content to it (a registry: az acr import; a PostgreSQL server: a point-in-time restore to a new server with the key).",
+                ErrorSources.ContainerRegistry + "; " + ErrorSources.PostgreSqlFlexibleServer) { UserCanFix = false },
+            new CmkErrorEntry("CmkKeyVersionRequired", Input, InvalidArgument, PostgreSqlFlexibleServer,
+                "The service is given a key version and does not follow new versions by itself; a versionless key URI was given.",
+                "Pass the versioned key URI (Get-AzKeyVaultKey shows it), and move the resource to each new version with Update-AzCmkKeyVersion.",
+                ErrorSources.PostgreSqlFlexibleServer) { Parameter = "KeyUri" },
+            new CmkErrorEntry("ContainerRegistryIdentityNotAttached", UnsupportedOperation, InvalidArgument, ContainerRegistry,
+                "The user-assigned identity asked for is not attached to the registry, which names the identity for its key by client id.",
+                "Attach the identity to the registry first (az acr identity assign --identities <id>), grant it access to the key, then run Set-AzCmkEncryption again.",
+                ErrorSources.ContainerRegistry + "; azure-specs/containerregistry/.../2023-07-01/containerregistry.json (KeyVaultProperties.identity: the client id)"),
+            new CmkErrorEntry("CmkOnlyOnUnusedVault", UnsupportedOperation, InvalidOperation, RecoveryServicesVault,
+                "A Recovery Services vault takes a customer-managed key only if it never had items protected or registered, even in a failed attempt; this one protects items.",
+                "Create a new Recovery Services vault, set its key before protecting anything (check first with Test-AzCmkKeyVault -Service RecoveryServicesVault -Location <region> -Quiet), and protect new items there.",
+                ErrorSources.RecoveryServicesVault) { UserCanFix = false },
+            new CmkErrorEntry("KeyVaultInAnotherTenant", KeyVaultConfiguration, InvalidArgument, PostgreSqlFlexibleServer,
+                "The key vault is in another Microsoft Entra tenant than the resource's identity, and the service takes no cross-tenant key.",
+                "Use a key vault in the resource's tenant.",
+                ErrorSources.PostgreSqlFlexibleServer) { CheckIds = new[] { "KeyVault.Tenant" } },
+            new CmkErrorEntry("CmkSkuNotSupported", UnsupportedOperation, InvalidOperation, EventHubs | ServiceBus | ContainerRegistry,
+                "The resource's SKU (tier) does not take a customer-managed key: Event Hubs needs Premium or Dedicated, Service Bus and Container Registry need Premium.",
+                "Create the resource in a tier that takes a customer-managed key, with the key, and move to it.",
+                ErrorSources.EventHubs + " (Premium and Dedicated); " + ErrorSources.ServiceBus + " (Premium only); " + ErrorSources.ContainerRegistry + " (Premium only)") { CheckIds = new[] { "Resource.Sku" } },
             new CmkErrorEntry("BatchCmkNotSupportedOnExistingAccount", UnsupportedOperation, InvalidOperation, Batch,
                 "Customer-managed keys are supported only for Batch accounts created with them, not added to existing accounts.",
                 "Create a new Batch account with a system-assigned identity and set its key at creation.",
@@ -328,7 +364,7 @@ namespace CmkPowerShell.Core.Errors
                 "The key URI is not a valid Key Vault key identifier.",
                 "Give the key identifier as https://<vault>.vault.azure.net/keys/<key>[/<version>] (or the sovereign cloud / Managed HSM equivalent), as Get-AzKeyVaultKey shows it.",
                 ErrorSources.DataBox + " (SsemUserErrorInvalidKeyVaultUrl); " + ErrorSources.NetAppFiles + " (Key Vault URI is invalid)")
-                { CheckIds = new[] { "KeyUri.Format" }, Parameter = "KeyUri" },
+                { CheckIds = new[] { "KeyUri.Format" }, ServiceCodes = new[] { "InvalidKeyVaultUri" }, Parameter = "KeyUri" },
             new CmkErrorEntry("KeyVaultHostNotInCloud", Input, InvalidArgument, AllCmkServices,
                 "The key URI's host is not a Key Vault host of the connected cloud.",
                 "Use a key vault of the cloud you are connected to, or connect to the key's cloud (Connect-AzCmk -Environment).",
@@ -364,23 +400,23 @@ namespace CmkPowerShell.Core.Errors
             new CmkErrorEntry("KeyTypeNotSupported", KeyState, InvalidType, AllCmkServices,
                 "The key's type is not one the service supports.",
                 "Use an RSA or RSA-HSM key.",
-                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox + "; " + ErrorSources.DataExplorer) { CheckIds = new[] { "Key.Type" } },
+                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox + "; " + ErrorSources.DataExplorer) { CheckIds = new[] { "Key.Type" }, ServiceCodes = new[] { "InvalidKeyType" } },
             new CmkErrorEntry("KeySizeNotSupported", KeyState, InvalidArgument, AllCmkServices,
                 "The key's size is not one the service supports.",
                 "Create an RSA key of a size the service accepts (2048 bits or more; Data Explorer's page lists 2048).",
-                ErrorSources.DataBox + "; " + ErrorSources.DataExplorer + "; " + ErrorSources.Batch) { CheckIds = new[] { "Key.Size" } },
+                ErrorSources.DataBox + "; " + ErrorSources.DataExplorer + "; " + ErrorSources.Batch) { CheckIds = new[] { "Key.Size" }, ServiceCodes = new[] { "InvalidKeySize" } },
             new CmkErrorEntry("KeyDisabled", KeyState, NotEnabled, AllCmkServices,
                 "The key (version) is disabled.",
                 "Enable the key version (Update-AzKeyVaultKey -Enable $true).",
-                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox) { CheckIds = new[] { "Key.Enabled" } },
+                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox) { CheckIds = new[] { "Key.Enabled" }, ServiceCodes = new[] { "KeyDisabled" } },
             new CmkErrorEntry("KeyExpired", KeyState, ResourceUnavailable, AllCmkServices,
                 "The key (version) has expired.",
                 "Create a new key version without a past expiry date, or extend the expiry (Update-AzKeyVaultKey -Expires).",
-                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox) { CheckIds = new[] { "Key.NotExpired" } },
+                ErrorSources.NetAppFiles + "; " + ErrorSources.DataBox) { CheckIds = new[] { "Key.NotExpired" }, ServiceCodes = new[] { "KeyExpired" } },
             new CmkErrorEntry("KeyNotActive", KeyState, ResourceUnavailable, AllCmkServices,
                 "The key (version) is not active yet: its activation date is in the future.",
                 "Wait for the activation date or use a key version that is active now.",
-                ErrorSources.NetAppFiles) { CheckIds = new[] { "Key.Active" } },
+                ErrorSources.NetAppFiles) { CheckIds = new[] { "Key.Active" }, ServiceCodes = new[] { "KeyNotActive" } },
             new CmkErrorEntry("KeyExpiresSoon", KeyState, InvalidOperation, AllCmkServices,
                 "The key (version) expires soon; the service will lose it then.",
                 "Rotate: create a new key version (Add-AzKeyVaultKey) and move the resource to it (Update-AzCmkKeyVersion), or extend the expiry.",
@@ -388,11 +424,11 @@ namespace CmkPowerShell.Core.Errors
             new CmkErrorEntry("KeyOperationsNotPermitted", KeyState, InvalidOperation, AllCmkServices,
                 "The key's permitted operations do not include those the service needs.",
                 "Use a key (version) whose permitted operations include WrapKey and UnwrapKey (Encrypt and Decrypt for NetApp Files).",
-                ErrorSources.Batch + "; " + ErrorSources.NetAppFiles) { CheckIds = new[] { "Key.Operations" } },
+                ErrorSources.Batch + "; " + ErrorSources.NetAppFiles) { CheckIds = new[] { "Key.Operations" }, ServiceCodes = new[] { "KeyOperationNotPermitted" } },
             new CmkErrorEntry("IdentityNotFound", CmkErrorFamily.Access, ObjectNotFound, AllCmkServices,
                 "The resource has no managed identity to reach the key with, or the given identity does not exist.",
                 "Enable the resource's system-assigned identity or attach an existing user-assigned identity (Set-AzCmkEncryption does this).",
-                ErrorSources.DataBox + "; " + ErrorSources.Batch) { CheckIds = new[] { "Identity.Present" } },
+                ErrorSources.DataBox + "; " + ErrorSources.Batch) { CheckIds = new[] { "Identity.Present" }, ServiceCodes = new[] { "IdentityNotFound" } },
             new CmkErrorEntry("IdentityTypeNotSupported", CmkErrorFamily.Access, InvalidArgument, AllCmkServices,
                 "The service does not support this kind of managed identity for its key.",
                 "Use the identity type the service supports (see Test-AzCmkKeyVault's message for the list).",
@@ -440,6 +476,10 @@ namespace CmkPowerShell.Core.Errors
             new CmkErrorEntry("RequestTimeout", Network, OperationTimeout, Any,
                 "The service did not answer in time, also after the bounded retries.",
                 "Retry later; if it persists, check the network path to Azure Resource Manager (proxy, firewall) and the service's health in the region.",
+                ErrorSources.Engine) { UserCanFix = false },
+            new CmkErrorEntry("OperationOutcomeUnknown", Service, InvalidResult, Any,
+                "Azure accepted the write, but its outcome could not be read (the status polls kept failing, or following them was stopped): the change may be applied, and the operation goes on in Azure.",
+                "Run the same command again: it is idempotent and writes only what is still missing. Or run Get-AzCmkEncryption -ResourceId <id> to see the state the resource is in.",
                 ErrorSources.Engine) { UserCanFix = false },
             new CmkErrorEntry("UntrustedOperationUrl", Network, SecurityError, Any,
                 "The service asked to follow a URL (operation status, next page) on another host than the connected Resource Manager endpoint; it was not called, so no token left the connection.",

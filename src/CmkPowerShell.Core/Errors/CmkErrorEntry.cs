@@ -28,8 +28,13 @@ namespace CmkPowerShell.Core.Errors
         DataExplorer = 16,
         ManagedCassandra = 32,
         Batch = 64,
-        /// <summary>The five services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch,
+        EventHubs = 128,
+        ServiceBus = 256,
+        ContainerRegistry = 512,
+        PostgreSqlFlexibleServer = 1024,
+        RecoveryServicesVault = 2048,
+        /// <summary>The services whose keys the module manages.</summary>
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -18,6 +18,8 @@ namespace CmkPowerShell.Core.Errors
         public const string RequirementFailedId = "CmkRequirementFailed";
         /// <summary>The id of a failure nobody classified (a defect of the module); the cmdlet layer's last resort.</summary>
         public const string UnexpectedErrorId = "UnexpectedError";
+        /// <summary>The id of a write Azure accepted whose outcome could not be read (or whose polling was stopped).</summary>
+        public const string OperationOutcomeUnknownId = "OperationOutcomeUnknown";
 
         /// <summary>
         /// Looks the service's error up (most specific first: a code nested in details or innererror, then the

@@ -47,6 +47,27 @@ namespace CmkPowerShell.Core.Errors
 
         /// <summary>The failed requirement checks this error stands for (empty unless it came from the requirement engine).</summary>
         public IReadOnlyList<CmkFailedCheck> FailedChecks { get; internal set; } = NoChecks;
+
+        /// <summary>For a change of several writes that failed part-way: the steps that completed before the failure.</summary>
+        public IReadOnlyList<string> CompletedSteps { get; internal set; } = NoSteps;
+
+        /// <summary>For a change of several writes that failed part-way: the steps that did not complete (the failed one first).</summary>
+        public IReadOnlyList<string> PendingSteps { get; internal set; } = NoSteps;
+
+        private static readonly IReadOnlyList<string> NoSteps = Array.Empty<string>();
+
+        /// <summary>The message, and for a change that failed part-way how far it got: what is half-done is never left unsaid.</summary>
+        public override string Message
+        {
+            get
+            {
+                if (CompletedSteps.Count == 0 && PendingSteps.Count == 0) return base.Message;
+                var completed = CompletedSteps.Count == 0 ? "none" : string.Join("; ", CompletedSteps);
+                var pending = PendingSteps.Count == 0 ? "none" : string.Join("; ", PendingSteps);
+                return base.Message + Environment.NewLine + $"Steps completed: {completed}. Steps not completed: {pending}."
+                    + (CompletedSteps.Count > 0 ? " Run the same command again to finish: it skips the steps already done." : string.Empty);
+            }
+        }
     }
 
     /// <summary>One failed requirement check as the requirement engine reported it.</summary>

@@ -20,7 +20,9 @@ namespace CmkPowerShell.Core.KeyVault
         public static ResourceIdentifier ParseResourceId(string? input, string? expectedType = null, string parameterName = "ResourceId")
         {
             if (string.IsNullOrWhiteSpace(input)) throw KeyVaultInputErrors.InvalidResourceId(input, "it is empty.", parameterName);
-            var text = input!.Trim();
+            // Refused before ResourceIdentifier or the request URL can rewrite it ("/resourceGroups/../providers" names another resource).
+            var text = input!;
+            if (CanonicalInput.Problem(text) is { } problem) throw KeyVaultInputErrors.InvalidResourceId(input, problem, parameterName);
             if (!text.StartsWith("/", StringComparison.Ordinal) || text.IndexOfAny(new[] { '?', '#', ' ' }) >= 0
                 || text.Contains("//"))
                 throw KeyVaultInputErrors.InvalidResourceId(input, "it must be an ARM path starting with /subscriptions/.", parameterName);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Errors;
 
 namespace CmkPowerShell.Core.KeyVault
 {
@@ -15,13 +16,14 @@ namespace CmkPowerShell.Core.KeyVault
     /// </summary>
     public sealed class KeyIdentifier : IEquatable<KeyIdentifier>
     {
-        private KeyIdentifier(KeyVaultKind kind, string vaultName, string hostSuffix, string name, string? version)
+        private KeyIdentifier(KeyVaultKind kind, string vaultName, string hostSuffix, string name, string? version, bool isKeyVaultHost = true)
         {
             Kind = kind;
             VaultName = vaultName;
             HostSuffix = hostSuffix;
             Name = name;
             Version = version;
+            IsKeyVaultHost = isKeyVaultHost;
         }
 
         public KeyVaultKind Kind { get; }
@@ -33,7 +35,12 @@ namespace CmkPowerShell.Core.KeyVault
         /// <summary>32 hex characters, or null for a versionless identifier.</summary>
         public string? Version { get; }
         public bool IsVersioned => Version != null;
-        public string Host => VaultName + "." + HostSuffix;
+        /// <summary>
+        /// False for a well-formed https key URI whose host is no key vault or Managed HSM host of any known cloud (only
+        /// <see cref="ParseAnyHost"/> gives one): the requirement engine reports it as a failed KeyUri.CloudHost check.
+        /// </summary>
+        public bool IsKeyVaultHost { get; }
+        public string Host => HostSuffix.Length == 0 ? VaultName : VaultName + "." + HostSuffix;
         /// <summary>"https://{host}/" as vaults report it in properties.vaultUri.</summary>
         public string VaultUri => "https://" + Host + "/";
         /// <summary>The versionless identifier.</summary>
@@ -48,27 +55,46 @@ namespace CmkPowerShell.Core.KeyVault
         {
             if (version != null && !IsVersion(version))
                 throw KeyVaultInputErrors.InvalidKeyUri(VersionlessUri + "/" + version, "the version must be 32 hexadecimal characters.");
-            return new KeyIdentifier(Kind, VaultName, HostSuffix, Name, version?.ToLowerInvariant());
+            return new KeyIdentifier(Kind, VaultName, HostSuffix, Name, version?.ToLowerInvariant(), IsKeyVaultHost);
         }
 
         /// <summary>True when the host suffix is the connected cloud's vault or HSM suffix.</summary>
         public bool IsInCloud(AzureCloud cloud)
-            => string.Equals(HostSuffix, Kind == KeyVaultKind.Vault ? cloud.KeyVaultSuffix : cloud.ManagedHsmSuffix,
+            => IsKeyVaultHost && string.Equals(HostSuffix, Kind == KeyVaultKind.Vault ? cloud.KeyVaultSuffix : cloud.ManagedHsmSuffix,
                 StringComparison.OrdinalIgnoreCase);
 
         /// <summary>Parses a key URI; throws the typed InvalidKeyUri error naming the input.</summary>
+        /// <remarks>A well-formed URI on a host that is no key vault at all gives KeyVaultHostNotInCloud (Data Box's SsemUserErrorKeyVaultUrlInvalidHost).</remarks>
         public static KeyIdentifier Parse(string? input, AzureCloud? cloud = null)
         {
-            var result = TryParseCore(input, cloud, out var error);
+            var result = TryParseCore(input, cloud, anyHost: false, out var error);
+            if (result != null) return result;
+            if (error == ForeignHost)
+                throw CmkErrors.InvalidInput(HostNotInCloudId, "KeyUri", input, $"'{HostOf(input!)}' is not a key vault or Managed HSM host.");
+            throw KeyVaultInputErrors.InvalidKeyUri(input, error!);
+        }
+
+        /// <summary>
+        /// As <see cref="Parse"/>, but a well-formed https URI on any host parses (with <see cref="IsKeyVaultHost"/> false when
+        /// the host is no vault's): the requirement engine reports the host as a failed check among its results.
+        /// </summary>
+        public static KeyIdentifier ParseAnyHost(string? input, AzureCloud? cloud = null)
+        {
+            var result = TryParseCore(input, cloud, anyHost: true, out var error);
             if (result == null) throw KeyVaultInputErrors.InvalidKeyUri(input, error!);
             return result;
         }
 
         public static bool TryParse(string? input, out KeyIdentifier? identifier, AzureCloud? cloud = null)
         {
-            identifier = TryParseCore(input, cloud, out _);
+            identifier = TryParseCore(input, cloud, anyHost: false, out _);
             return identifier != null;
         }
+
+        private const string HostNotInCloudId = "KeyVaultHostNotInCloud";
+        private const string ForeignHost = "foreign host";
+
+        private static string HostOf(string input) => System.Uri.TryCreate(input, UriKind.Absolute, out var u) ? u.Host : input;
 
         /// <summary>
         /// The key URI of a vault URI, key name and optional version, as services store them apart. The vault URI's host
@@ -91,11 +117,14 @@ namespace CmkPowerShell.Core.KeyVault
             return id.WithVersion(version);
         }
 
-        private static KeyIdentifier? TryParseCore(string? input, AzureCloud? cloud, out string? error)
+        private static KeyIdentifier? TryParseCore(string? input, AzureCloud? cloud, bool anyHost, out string? error)
         {
             error = null;
             if (string.IsNullOrWhiteSpace(input)) { error = "it is empty."; return null; }
-            var text = input!.Trim();
+            // Refused before System.Uri can rewrite it (dot segments, escapes, invisible characters, white space).
+            var text = input!;
+            error = CanonicalInput.Problem(text);
+            if (error != null) return null;
             if (!System.Uri.TryCreate(text, UriKind.Absolute, out var uri)) { error = "it is not an absolute URI."; return null; }
             if (!string.Equals(uri.Scheme, "https", StringComparison.OrdinalIgnoreCase)) { error = "only the https scheme is allowed."; return null; }
             if (!string.IsNullOrEmpty(uri.UserInfo)) { error = "it must not carry user information."; return null; }
@@ -105,16 +134,31 @@ namespace CmkPowerShell.Core.KeyVault
 
             var host = uri.Host.ToLowerInvariant();
             var match = HostSuffixes(cloud).FirstOrDefault(s => host.EndsWith("." + s.Suffix, StringComparison.Ordinal));
+            string vaultName;
             if (match.Suffix == null)
             {
-                error = $"'{host}' is not a key vault or Managed HSM host (expected {{name}}.vault.azure.net or a sovereign-cloud equivalent).";
-                return null;
+                if (!anyHost)
+                {
+                    error = ForeignHost;
+                    return null;
+                }
+                var dot = host.IndexOf('.');
+                vaultName = dot < 0 ? host : host.Substring(0, dot);
+                match = (dot < 0 ? "" : host.Substring(dot + 1), KeyVaultKind.Vault);
             }
-            var vaultName = host.Substring(0, host.Length - match.Suffix.Length - 1);
-            var nameError = VaultNameError(vaultName);
-            if (nameError != null) { error = "the vault name " + nameError; return null; }
+            else
+            {
+                vaultName = host.Substring(0, host.Length - match.Suffix.Length - 1);
+                var nameError = VaultNameError(vaultName);
+                if (nameError != null) { error = "the vault name " + nameError; return null; }
+            }
 
             var path = uri.AbsolutePath;
+            if (path.Length > 1 && path.EndsWith("/", StringComparison.Ordinal))
+            {
+                error = $"it ends with '/': give the key identifier without it ({text.TrimEnd('/')}).";
+                return null;
+            }
             var segments = path.Split('/');
             // "/keys/name" splits to ["", "keys", "name"]; "/keys/name/version" to four parts.
             if (segments.Length < 3 || segments.Length > 4 || segments[0].Length != 0
@@ -123,7 +167,7 @@ namespace CmkPowerShell.Core.KeyVault
                 error = "the path must be /keys/{name} or /keys/{name}/{version}.";
                 return null;
             }
-            var keyName = System.Uri.UnescapeDataString(segments[2]);
+            var keyName = segments[2];
             var keyError = KeyNameError(keyName);
             if (keyError != null) { error = "the key name " + keyError; return null; }
             string? version = null;
@@ -133,7 +177,7 @@ namespace CmkPowerShell.Core.KeyVault
                 if (!IsVersion(version)) { error = "the version must be 32 hexadecimal characters."; return null; }
                 version = version.ToLowerInvariant();
             }
-            return new KeyIdentifier(match.Kind, vaultName, match.Suffix, keyName, version);
+            return new KeyIdentifier(match.Kind, vaultName, match.Suffix, keyName, version, isKeyVaultHost: HostSuffixes(cloud).Any(s => s.Suffix == match.Suffix));
         }
 
         private static IEnumerable<(string Suffix, KeyVaultKind Kind)> HostSuffixes(AzureCloud? cloud)

@@ -41,6 +41,8 @@ namespace CmkPowerShell.Core.KeyVault
         /// </summary>
         public async Task<KeyVaultResource?> FindVaultAsync(KeyIdentifier key, CancellationToken cancellationToken)
         {
+            // A vault of another cloud (or a host that is no vault) is not the same-named vault of this one.
+            if (!key.IsInCloud(Azure.Cloud)) return null;
             var type = key.Kind == KeyVaultKind.ManagedHsm ? ArmScopes.ManagedHsmType : ArmScopes.KeyVaultType;
             var matches = await ListAsync($"/subscriptions/{Azure.SubscriptionId}/resources", cancellationToken,
                 $"$filter=resourceType eq '{type}' and name eq '{key.VaultName}'").ConfigureAwait(false);

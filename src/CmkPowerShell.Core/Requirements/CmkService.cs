@@ -1,7 +1,7 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }
@@ -32,6 +32,17 @@ namespace CmkPowerShell.Core.Requirements
         public const string BatchSpec = "azure-specs/batch/resource-manager/Microsoft.Batch/stable/2024-02-01/BatchManagement.json";
         public const string CassandraSpec = "azure-specs/cosmos-db/resource-manager/Microsoft.DocumentDB/DocumentDB/stable/2025-10-15/managedCassandra.json";
         public const string KustoSpec = "azure-specs/azure-kusto/resource-manager/Microsoft.Kusto/stable/2023-08-15/kusto.json";
+        public const string EventHubs = "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key";
+        public const string EventHubsSpec = "azure-specs/eventhub/resource-manager/Microsoft.EventHub/stable/2024-01-01/namespaces.json";
+        public const string ServiceBus = "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key";
+        public const string ServiceBusSpec = "azure-specs/servicebus/resource-manager/Microsoft.ServiceBus/stable/2021-11-01/namespace-preview.json";
+        public const string ContainerRegistry = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys";
+        public const string ContainerRegistryEnable = "https://learn.microsoft.com/azure/container-registry/tutorial-enable-customer-managed-keys";
+        public const string ContainerRegistrySpec = "azure-specs/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2023-07-01/containerregistry.json";
+        public const string PostgreSqlFlexibleServer = "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption";
+        public const string PostgreSqlSpec = "azure-specs/postgresql/resource-manager/Microsoft.DBforPostgreSQL/stable/2022-12-01/FlexibleServers.json";
+        public const string RecoveryServicesVault = "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk";
+        public const string RecoveryServicesSpec = "azure-specs/recoveryservices/resource-manager/Microsoft.RecoveryServices/stable/2024-04-01/vaults.json";
         /// <summary>The current Data Explorer page, newer than the seed document on key sizes and identity types.</summary>
         public const string DataExplorerCurrentDocs = "https://learn.microsoft.com/azure/data-explorer/customer-managed-keys";
     }

@@ -12,10 +12,12 @@ namespace CmkPowerShell.Core.Requirements
     {
         public const string KeyUriFormat = "KeyUri.Format";
         public const string KeyUriCloudHost = "KeyUri.CloudHost";
+        public const string ResourceSku = "Resource.Sku";
         public const string KeyVaultExists = "KeyVault.Exists";
         public const string KeyVaultSoftDelete = "KeyVault.SoftDelete";
         public const string KeyVaultPurgeProtection = "KeyVault.PurgeProtection";
         public const string KeyVaultRegion = "KeyVault.Region";
+        public const string KeyVaultTenant = "KeyVault.Tenant";
         public const string KeyVaultFirewall = "KeyVault.Firewall";
         public const string KeyVaultPrivateEndpoint = "KeyVault.PrivateEndpoint";
         public const string KeyExists = "Key.Exists";
@@ -46,7 +48,14 @@ namespace CmkPowerShell.Core.Requirements
         string RecommendedAction,
         string Source)
     {
-        public bool AppliesTo(CmkService? service) => service == null || Services.Contains(service.Value);
+        /// <summary>
+        /// For checks that apply only where a service's profile has the rule (same region, a SKU limit): the predicate over
+        /// that profile. Null = every service in <see cref="Services"/>.
+        /// </summary>
+        public Func<ServiceRequirements, bool>? ProfileRule { get; init; }
+
+        public bool AppliesTo(CmkService? service)
+            => service == null || (Services.Contains(service.Value) && (ProfileRule == null || ProfileRule(ServiceProfiles.For(service.Value))));
 
         /// <summary>Fills {placeholders}; an unknown one is left as written so a template slip shows.</summary>
         public static string Render(string template, IReadOnlyDictionary<string, string?> values)
@@ -81,6 +90,11 @@ namespace CmkPowerShell.Core.Requirements
                 "The key URI host {detail} does not belong to the connected cloud.",
                 "Use a key vault of the cloud you are connected to, or connect to the key's cloud with Connect-AzCmk -Environment.",
                 RequirementSources.DataBox + " (SsemUserErrorKeyVaultUrlInvalidHost)"),
+            new RequirementCheck(CheckIds.ResourceSku, "SKU takes a customer-managed key", RequirementSeverity.Error, AllServices, true,
+                "{service} takes a customer-managed key only under {skus}; {detail}.",
+                "Create the resource with SKU {skus} (the SKU of an existing resource may not be changeable: see the service's documentation).",
+                RequirementSources.EventHubs + " (Premium and Dedicated tiers); " + RequirementSources.ServiceBus + " (Premium only); " + RequirementSources.ContainerRegistry + " (Premium only)")
+            { ProfileRule = p => p.SupportedSkus != null },
             new RequirementCheck(CheckIds.KeyVaultExists, "Key vault exists", RequirementSeverity.Error, AllServices, false,
                 "Key vault '{vault}' was not found {detail}.",
                 "Check the vault name, or pass -KeyVaultResourceId when the vault is in another subscription.",
@@ -93,11 +107,17 @@ namespace CmkPowerShell.Core.Requirements
                 "Key vault '{vault}' does not have purge protection enabled.",
                 "Enable purge protection: Update-AzKeyVault -VaultName {vault} -EnablePurgeProtection (it cannot be turned off again).",
                 RequirementSources.DataExplorer + " (KeyVaultNotPurgeProtected); " + RequirementSources.DataBox + " (SsemUserErrorSoftDeleteAndPurgeProtectionNotEnabled); " + RequirementSources.ManagedCassandra),
-            new RequirementCheck(CheckIds.KeyVaultRegion, "Key vault in the resource's region", RequirementSeverity.Error,
-                new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, true,
+            new RequirementCheck(CheckIds.KeyVaultRegion, "Key vault in the resource's region", RequirementSeverity.Error, AllServices, true,
                 "Key vault '{vault}' is in {vaultLocation} but {service} requires the vault in the resource's region {location}.",
                 "Use a key vault in {location}.",
-                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer),
+                RequirementSources.NetAppFiles + " ('Account must be in the same region as the Vault'); " + RequirementSources.DataExplorer + "; " + RequirementSources.PostgreSqlFlexibleServer + "; " + RequirementSources.RecoveryServicesVault
+                + "; https://learn.microsoft.com/azure/virtual-machines/disk-encryption (disk encryption sets)")
+            { ProfileRule = p => p.SameRegionRequired },
+            new RequirementCheck(CheckIds.KeyVaultTenant, "Key vault in the identity's tenant", RequirementSeverity.Error, AllServices, true,
+                "Key vault '{vault}' is in tenant {detail}; {service} takes no key from another tenant.",
+                "Use a key vault in the resource's Microsoft Entra tenant.",
+                RequirementSources.PostgreSqlFlexibleServer + " (same tenant; cross-tenant is not supported)")
+            { ProfileRule = p => p.SameTenantRequired },
             new RequirementCheck(CheckIds.KeyVaultFirewall, "Key vault firewall lets the service in", RequirementSeverity.Warning, AllServices, false,
                 "Key vault '{vault}' denies public network access without the trusted Azure services bypass{detail}.",
                 "Allow trusted Microsoft services (Update-AzKeyVaultNetworkRuleSet -VaultName {vault} -Bypass AzureServices) or use a system-assigned identity.",

@@ -37,7 +37,8 @@ namespace CmkPowerShell.Core.Requirements
 
         public static KeyReference FromUri(string keyUri, AzureCloud? cloud = null)
         {
-            var id = KeyIdentifier.Parse(keyUri, cloud);
+            // Any well-formed host: one that is no vault of the cloud is the failed KeyUri.CloudHost check among the results.
+            var id = KeyIdentifier.ParseAnyHost(keyUri, cloud);
             return new KeyReference(id, id.VaultName, null, id.Name, id.Version);
         }
 
@@ -77,10 +78,10 @@ namespace CmkPowerShell.Core.Requirements
     public sealed class RequirementTarget
     {
         private RequirementTarget(CmkService service, string? resourceId, JsonObject? resource, string? location,
-            string? principalId, string? userAssignedIdentityId)
+            string? principalId, string? userAssignedIdentityId, string? sku = null)
         {
             Service = service; ResourceId = resourceId; Resource = resource; Location = location;
-            PrincipalId = principalId; UserAssignedIdentityId = userAssignedIdentityId;
+            PrincipalId = principalId; UserAssignedIdentityId = userAssignedIdentityId; Sku = sku;
         }
 
         public CmkService Service { get; }
@@ -90,6 +91,8 @@ namespace CmkPowerShell.Core.Requirements
         public string? Location { get; }
         public string? PrincipalId { get; }
         public string? UserAssignedIdentityId { get; }
+        /// <summary>The SKU (tier) of a resource still to be created; for an existing resource the engine reads its own.</summary>
+        public string? Sku { get; }
         /// <summary>
         /// The identity the resource is about to use (Set-AzCmkEncryption before its identity write); null = the one the
         /// resource body shows. A user-assigned identity without a principal id is read.
@@ -121,14 +124,18 @@ namespace CmkPowerShell.Core.Requirements
             };
         }
 
-        /// <summary>An explicit target: a principal id, or a user-assigned identity id (its principal is read).</summary>
-        public static RequirementTarget ForService(CmkService service, string? location, string? principalId = null, string? userAssignedIdentityId = null)
+        /// <summary>
+        /// An explicit target, for a resource that does not exist yet: a principal id, or a user-assigned identity id (its
+        /// principal is read), and the SKU it will have.
+        /// </summary>
+        public static RequirementTarget ForService(CmkService service, string? location, string? principalId = null, string? userAssignedIdentityId = null,
+            string? sku = null)
         {
             if (principalId != null && !Guid.TryParse(principalId, out _))
                 throw KeyVaultInputErrors.InvalidResourceId(principalId, "a principal id is a GUID (the identity's object id).", "IdentityPrincipalId");
             var uai = userAssignedIdentityId == null ? null
                 : ArmScopes.ParseResourceId(userAssignedIdentityId, ArmScopes.UserAssignedIdentityType, "UserAssignedIdentityId").ToString();
-            return new RequirementTarget(service, null, null, location, principalId, uai);
+            return new RequirementTarget(service, null, null, location, principalId, uai, string.IsNullOrWhiteSpace(sku) ? null : sku!.Trim());
         }
     }
 

@@ -35,8 +35,10 @@ namespace CmkPowerShell.Core.Requirements
         private JsonObject? _resource;
         private string? _targetMissing;     // the target resource does not exist
         private string? _location;
+        private string? _sku;               // the resource's SKU, or the one the future resource will have
         private TargetIdentity _identity = TargetIdentity.None;
         private string? _identityMissing;   // a user-assigned identity that does not exist
+        private string? _notInCloud;        // the key's host is not the connected cloud's: nothing about it is read here
 
         public RequirementRun(RequirementEngine engine, RequirementRequest request, CancellationToken cancellationToken)
         {
@@ -64,10 +66,13 @@ namespace CmkPowerShell.Core.Requirements
 
             CheckKeyUriFormat();
             CheckCloudHost();
+            CheckSku();
             CheckVaultExists();
             CheckVaultFlag(CheckIds.KeyVaultSoftDelete, _profile.SoftDeleteRequired, v => v.SoftDeleteEnabled, "soft delete");
-            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection");
+            CheckVaultFlag(CheckIds.KeyVaultPurgeProtection, _profile.PurgeProtectionRequired, v => v.PurgeProtectionEnabled, "purge protection",
+                _profile.PurgeProtectionRecommended);
             CheckRegion();
+            CheckTenant();
             CheckFirewall();
             await CheckPrivateEndpointAsync().ConfigureAwait(false);
             CheckKeyExists();
@@ -96,6 +101,14 @@ namespace CmkPowerShell.Core.Requirements
             else
             {
                 _key = reference.Identifier ?? KeyIdentifier.FromParts(reference.VaultName!, reference.KeyName, reference.Version, _cloud);
+                // Parsed without the cloud (a custom one has its own suffixes): read the host again against it.
+                if (!_key.IsKeyVaultHost && KeyIdentifier.TryParse(_key.Uri, out var inCloud, _cloud)) _key = inCloud!;
+                if (!_key.IsInCloud(_cloud))
+                {
+                    // A same-named vault of the connected cloud is another vault: no request is sent on its behalf.
+                    _notInCloud = $"The key's host {_key.Host} is not a key vault of the connected cloud {_cloud.Name} (see {CheckIds.KeyUriCloudHost}); nothing was read.";
+                    return;
+                }
                 _engine.Verbose($"Looking up key vault '{_key.VaultName}' in subscription {Reader.Azure.SubscriptionId}.");
                 (_vault, _vaultProblem) = await TryRead(() => Reader.FindVaultAsync(_key, _ct)).ConfigureAwait(false);
             }
@@ -116,6 +129,7 @@ namespace CmkPowerShell.Core.Requirements
             var target = _request.Target;
             if (target == null || _serviceTarget == null) return;
             _targetId = target.ResourceId;
+            if (_notInCloud != null) return;
             if (target.ResourceId != null)
             {
                 _resource = target.Resource;
@@ -126,11 +140,21 @@ namespace CmkPowerShell.Core.Requirements
                     if (_resource == null) { _targetMissing = problem ?? $"Resource {target.ResourceId} was not found."; return; }
                 }
                 _location = _resource.Str("location");
+                _sku = _serviceTarget.ReadSku(_resource);
                 _identity = target.IntendedIdentity ?? _serviceTarget.ReadIdentity(_resource);
+                if (target.IntendedIdentity == null && _identity.Type == null && _identity.PrincipalId == null
+                    && CmkServiceAdapter.CarriedIdentity(_resource) is { Type: { } carried } identity
+                    && !_profile.SupportedIdentityTypes.Contains(carried))
+                {
+                    // An identity the service cannot use is still the resource's identity: report it so Identity.Type says why
+                    // it does not count, instead of "no identity yet".
+                    _identity = identity;
+                }
             }
             else
             {
                 _location = target.Location;
+                _sku = target.Sku;
                 _identity = target.UserAssignedIdentityId != null
                     ? new TargetIdentity(CmkIdentityType.UserAssigned, null, null, target.UserAssignedIdentityId)
                     : new TargetIdentity(null, target.PrincipalId, null, null);
@@ -166,6 +190,7 @@ namespace CmkPowerShell.Core.Requirements
                 : string.Join(" or ", _profile.SupportedIdentityTypes);
             _values["keyTypes"] = string.Join(" or ", _profile.AllowedKeyTypes);
             _values["sizes"] = _profile.KeySizeRule;
+            _values["skus"] = _profile.SupportedSkus == null ? "any SKU" : string.Join(" or ", _profile.SupportedSkus);
             _values["operations"] = string.Join(" + ", _profile.KeyOperations);
             _values["days"] = _request.ExpiryWarningDays.ToString(CultureInfo.InvariantCulture);
             _values["permissions"] = _vault?.PermissionModel == KeyVaultPermissionModel.Rbac
@@ -202,6 +227,7 @@ namespace CmkPowerShell.Core.Requirements
 
         private bool SkipWithoutVault(string checkId)
         {
+            if (SkipNotInCloud(checkId)) return true;
             if (_vault != null) return false;
             Add(checkId, RequirementStatus.Skipped, _vaultProblem != null
                 ? $"Key vault '{_key.VaultName}' {_vaultProblem}"
@@ -235,12 +261,20 @@ namespace CmkPowerShell.Core.Requirements
                 Add(checkId, RequirementStatus.Skipped, "No target resource or identity was given.");
                 return true;
             }
+            if (SkipNotInCloud(checkId)) return true;
             if (_targetMissing != null)
             {
                 Add(checkId, RequirementStatus.Skipped, _targetMissing, _targetId);
                 return true;
             }
             return false;
+        }
+
+        private bool SkipNotInCloud(string checkId)
+        {
+            if (_notInCloud == null) return false;
+            Add(checkId, RequirementStatus.Skipped, _notInCloud);
+            return true;
         }
 
         private string IdentityTarget => _targetId ?? _identity.UserAssignedIdentityId ?? _identity.PrincipalId ?? _key.Uri;
@@ -270,12 +304,19 @@ namespace CmkPowerShell.Core.Requirements
                 Add(CheckIds.KeyUriCloudHost, RequirementStatus.Passed, $"{_key.Host} belongs to the connected cloud {_cloud.Name}.");
                 return;
             }
+            if (!_key.IsKeyVaultHost)
+            {
+                Add(CheckIds.KeyUriCloudHost, RequirementStatus.Failed,
+                    $"The key URI host {_key.Host} is not a key vault or Managed HSM host; the connected cloud {_cloud.Name} uses *.{_cloud.KeyVaultSuffix} and *.{_cloud.ManagedHsmSuffix}.");
+                return;
+            }
             var expected = _key.Kind == KeyVaultKind.Vault ? _cloud.KeyVaultSuffix : _cloud.ManagedHsmSuffix;
             Unmet(CheckIds.KeyUriCloudHost, $"{_key.Host} (the connected cloud {_cloud.Name} uses *.{expected})");
         }
 
         private void CheckVaultExists()
         {
+            if (SkipNotInCloud(CheckIds.KeyVaultExists)) return;
             if (_vault != null)
             {
                 Add(CheckIds.KeyVaultExists, RequirementStatus.Passed, $"Key vault '{_vault.Name}' exists ({_vault.Id}).");
@@ -291,12 +332,34 @@ namespace CmkPowerShell.Core.Requirements
                 : $"in subscription {Reader.Azure.SubscriptionId}");
         }
 
-        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what)
+        private void CheckVaultFlag(string checkId, bool required, Func<KeyVaultResource, bool> enabled, string what, bool recommended = false)
         {
             if (SkipWithoutVault(checkId)) return;
-            if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
+            if (!required && recommended && !enabled(_vault!))
+                Add(checkId, RequirementStatus.Warning, Failure(checkId) + $" {_profile.DisplayName} recommends it (it does not require it).");
+            else if (!required) Add(checkId, RequirementStatus.Passed, $"{_profile.DisplayName} does not require {what}.");
             else if (enabled(_vault!)) Add(checkId, RequirementStatus.Passed, $"Key vault '{_vault!.Name}' has {what} enabled.");
             else Unmet(checkId);
+        }
+
+        /// <summary>
+        /// Only for services whose documentation limits the SKU: the SKU of the resource, or the -Sku of one still to be
+        /// created; a preflight without -Sku says what it could not check rather than pass.
+        /// </summary>
+        private void CheckSku()
+        {
+            const string id = CheckIds.ResourceSku;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service) || SkipWithoutTarget(id)) return;
+            if (_sku == null)
+            {
+                Add(id, RequirementStatus.Skipped, _targetId != null
+                    ? $"The resource has no SKU to compare with {_values["skus"]}."
+                    : $"No -Sku was given; {_profile.DisplayName} takes a customer-managed key only under {_values["skus"]}.", IdentityTarget);
+                return;
+            }
+            if (_profile.IsSkuSupported(_sku))
+                Add(id, RequirementStatus.Passed, $"{_profile.DisplayName} takes a customer-managed key under SKU {_sku}.", IdentityTarget);
+            else Unmet(id, $"the SKU is {_sku}", IdentityTarget);
         }
 
         private void CheckRegion()
@@ -312,6 +375,23 @@ namespace CmkPowerShell.Core.Requirements
             if (string.Equals(NormalizeLocation(_location), NormalizeLocation(_vault.Location), StringComparison.Ordinal))
                 Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the resource's region {_vault.Location}.", IdentityTarget);
             else Unmet(id, target: IdentityTarget);
+        }
+
+        /// <summary>The vault's tenant against the identity's: a user-assigned identity's as read, else the resource's identity's.</summary>
+        private void CheckTenant()
+        {
+            const string id = CheckIds.KeyVaultTenant;
+            if (!RequirementCatalogue.Get(id).AppliesTo(Service)) return;
+            if (SkipWithoutTarget(id) || SkipWithoutVault(id)) return;
+            var tenant = _identity.TenantId ?? _resource.Str("identity", "tenantId");
+            if (tenant == null || _vault!.TenantId == null)
+            {
+                Add(id, RequirementStatus.Skipped, "The identity's or the vault's tenant is not known.", IdentityTarget);
+                return;
+            }
+            if (string.Equals(tenant, _vault.TenantId, StringComparison.OrdinalIgnoreCase))
+                Add(id, RequirementStatus.Passed, $"Key vault '{_vault.Name}' is in the identity's tenant {tenant}.", IdentityTarget);
+            else Unmet(id, $"{_vault.TenantId}, the identity in {tenant}", IdentityTarget);
         }
 
         private static string NormalizeLocation(string location) => location.Replace(" ", "").ToLowerInvariant();
@@ -503,10 +583,12 @@ namespace CmkPowerShell.Core.Requirements
             }
             if (_identity.Type == null && _identity.PrincipalId == null)
             {
+                // Failed, not a warning: a resource without an identity cannot use the key, so a "-Quiet" guard must not pass it.
+                // Set-AzCmkEncryption, which is about to enable the identity, leaves this result out itself.
                 var canEnable = _profile.SupportedIdentityTypes.Contains(CmkIdentityType.SystemAssigned);
-                Add(id, canEnable ? RequirementStatus.Warning : RequirementStatus.Failed,
-                    $"{_targetId} has no managed identity for its key yet"
-                    + (canEnable ? "; Set-AzCmkEncryption enables its system-assigned identity, then access can be granted." : "."),
+                Add(id, RequirementStatus.Failed,
+                    $"{_targetId} has no managed identity that can reach the key"
+                    + (canEnable ? "; Set-AzCmkEncryption -GrantAccess enables its system-assigned identity and grants it access to the key." : "."),
                     IdentityTarget);
                 return;
             }

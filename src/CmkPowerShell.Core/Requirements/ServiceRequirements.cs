@@ -23,12 +23,28 @@ namespace CmkPowerShell.Core.Requirements
         public IReadOnlyList<int>? AllowedKeySizes { get; init; }
         public bool SoftDeleteRequired { get; init; } = true;
         public bool PurgeProtectionRequired { get; init; } = true;
+        /// <summary>Where the documentation recommends purge protection without requiring it: a vault without it is a warning.</summary>
+        public bool PurgeProtectionRecommended { get; init; }
         public bool SameRegionRequired { get; init; }
+        /// <summary>The key vault must be in the identity's (the resource's) tenant: the service takes no cross-tenant key.</summary>
+        public bool SameTenantRequired { get; init; }
         public IReadOnlyList<CmkIdentityType> SupportedIdentityTypes { get; init; } = new[] { CmkIdentityType.SystemAssigned, CmkIdentityType.UserAssigned };
         public FirewallRule Firewall { get; init; } = FirewallRule.Warn;
         public bool PrivateEndpointRequired { get; init; }
+        /// <summary>
+        /// The SKUs (tiers) under which the service takes a customer-managed key, where its documentation limits them
+        /// (Event Hubs: Premium or Dedicated); null = any SKU.
+        /// </summary>
+        public IReadOnlyList<string>? SupportedSkus { get; init; }
+        /// <summary>When the key can be chosen, in words (creation only, while empty, any time): said by Test and the docs.</summary>
+        public string? WhenKeyCanBeSet { get; init; }
         /// <summary>True when the service stores only the key name and always uses the current version.</summary>
         public bool UsesCurrentVersionOnly { get; init; }
+        /// <summary>
+        /// True when the service takes only a versioned key URL (disk encryption sets' activeKey.keyUrl, SQL server keys):
+        /// Set-AzCmkEncryption then resolves a versionless -KeyUri to the key's current version before writing.
+        /// </summary>
+        public bool RequiresVersionedKey { get; init; }
         /// <summary>The documents these rules come from, main source first.</summary>
         public IReadOnlyList<string> Sources { get; init; } = Array.Empty<string>();
         /// <summary>Why a rule is what it is, where a document and the specs disagree or a rule is inferred.</summary>
@@ -36,6 +52,9 @@ namespace CmkPowerShell.Core.Requirements
 
         public bool IsKeySizeAllowed(int size)
             => size >= MinimumKeySize && (AllowedKeySizes == null || AllowedKeySizes.Contains(size));
+
+        public bool IsSkuSupported(string sku)
+            => SupportedSkus == null || SupportedSkus.Contains(sku, StringComparer.OrdinalIgnoreCase);
 
         public string KeySizeRule => AllowedKeySizes == null
             ? $"{MinimumKeySize} bits or larger"

@@ -63,17 +63,10 @@ namespace CmkPowerShell.Core.Services
             var keyId = encryption.Str("keyVaultProperties", "keyIdentifier");
             if (!string.Equals(keySource, CustomerKeySource, StringComparison.OrdinalIgnoreCase) || keyId == null)
                 return CmkEncryptionState.MicrosoftManaged(keySource) with { ServiceStatus = status };
-            KeyIdentifier.TryParse(keyId, out var key);
-            var state = new CmkEncryptionState
+            var state = CustomerKeyState(keyId, keySource, status);
+            state = state with
             {
-                CustomerManaged = true,
-                KeySource = keySource,
-                KeyUri = keyId,
-                KeyVaultUri = key?.VaultUri,
-                KeyName = key?.Name,
-                KeyVersion = key?.Version,
-                ServiceStatus = status,
-                Notes = key != null && !key.IsVersioned
+                Notes = state.Key != null && state.KeyVersion == null
                     ? new[] { "The key identifier has no version: Batch uses the key's current version." }
                     : new string[0],
             };

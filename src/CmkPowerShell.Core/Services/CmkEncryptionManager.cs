@@ -19,6 +19,8 @@ namespace CmkPowerShell.Core.Services
         public CmkIdentityType? IdentityType { get; init; }
         public string? UserAssignedIdentityId { get; init; }
         public string? FederatedClientId { get; init; }
+        /// <summary>The service's own automatic-rotation switch (-AutoRotate); null leaves it as it is.</summary>
+        public bool? AutoRotate { get; init; }
         public IReadOnlyList<string>? DataCenterNames { get; init; }
         public string? BackupKeyUri { get; init; }
         public bool GrantAccess { get; init; }
@@ -94,6 +96,7 @@ namespace CmkPowerShell.Core.Services
             var request = new CmkEnableRequest(key, selection)
             {
                 FederatedClientId = options.FederatedClientId,
+                AutoRotate = options.AutoRotate,
                 DataCenterNames = options.DataCenterNames,
                 BackupKey = backupKey,
             };
@@ -108,7 +111,9 @@ namespace CmkPowerShell.Core.Services
                     await ValidateAsync(adapter, resource, backupKey, intended, identityWrites.Count > 0, options.GrantAccess, ct).ConfigureAwait(false);
             }
             var vault = await _reader.FindVaultAsync(key, ct).ConfigureAwait(false);
-            request = request with { KeyVaultResourceId = vault?.Id, KeyVaultTenantId = vault?.TenantId, PrincipalId = intended.PrincipalId };
+            if (adapter.Requirements.RequiresVersionedKey && !key.IsVersioned)
+                key = await CurrentVersionAsync(adapter, vault, key, resourceId, ct).ConfigureAwait(false);
+            request = request with { Key = key, KeyVaultResourceId = vault?.Id, KeyVaultTenantId = vault?.TenantId, PrincipalId = intended.PrincipalId };
 
             var enableWrites = adapter.PlanEnable(resource, request);
             var needsGrant = options.GrantAccess && await NeedsGrantAsync(adapter, vault, key, backupKey, intended, ct).ConfigureAwait(false);
@@ -118,42 +123,54 @@ namespace CmkPowerShell.Core.Services
                 return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
             }
 
+            var grantStep = $"grant the identity access to {key.VersionlessUri}";
             var planned = identityWrites.Select(w => w.Description)
-                .Concat(needsGrant ? new[] { $"grant the identity access to {key.VersionlessUri}" } : Array.Empty<string>())
+                .Concat(needsGrant ? new[] { grantStep } : Array.Empty<string>())
                 .Concat(enableWrites.Select(w => w.Description)).ToList();
             if (!_host.ShouldProcess(resourceId, $"Set customer-managed key: {string.Join("; ", planned)}")) return null;
 
-            var done = new List<string>();
-            if (identityWrites.Count > 0)
+            var steps = new WriteSteps(_host, resourceId, planned);
+            try
             {
-                await SendAllAsync(resource, identityWrites, done, ct).ConfigureAwait(false);
-                resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
-                intended = adapter.IdentityFor(resource, selection);
-                if (intended.PrincipalId == null)
-                    throw CmkErrors.Create("IdentityNotFound", resourceId, $"The {selection.Type} identity was written but the resource reports no principal id for it.");
-                request = request with { PrincipalId = intended.PrincipalId };
-            }
-
-            if (options.GrantAccess)
-            {
-                var principal = intended.PrincipalId ?? await UserAssignedPrincipalAsync(uai, ct).ConfigureAwait(false);
-                var granter = new KeyVaultAccessGranter(_azure, _host, _grantOptions);
-                foreach (var grantKey in DistinctKeys(key, backupKey))
+                if (identityWrites.Count > 0)
                 {
-                    var grant = await granter.GrantAsync(grantKey, principal, KeyGrantRequirement.For(adapter), options.GrantMode, confirm: false, ct).ConfigureAwait(false);
-                    if (grant.Changed) done.Add($"granted {principal} {grant.GrantedBy}");
+                    await SendAllAsync(resource, identityWrites, steps, ct).ConfigureAwait(false);
+                    resource = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
+                    intended = adapter.IdentityFor(resource, selection);
+                    if (intended.PrincipalId == null)
+                        throw CmkErrors.Create("IdentityNotFound", resourceId, $"The {selection.Type} identity was written but the resource reports no principal id for it.");
+                    request = request with { PrincipalId = intended.PrincipalId };
                 }
-            }
-            else if (identityWrites.Count > 0 && !options.SkipValidation)
-            {
-                await RequireAccessAsync(adapter, vault, key, intended, resourceId, ct).ConfigureAwait(false);
-            }
 
-            // Planned again on the resource as it is now: the identity write may have changed what the key write must carry.
-            enableWrites = adapter.PlanEnable(resource, request);
-            await SendAllAsync(resource, enableWrites, done, ct).ConfigureAwait(false);
+                if (options.GrantAccess)
+                {
+                    var principal = intended.PrincipalId ?? await UserAssignedPrincipalAsync(uai, ct).ConfigureAwait(false);
+                    var granter = new KeyVaultAccessGranter(_azure, _host, _grantOptions);
+                    var granted = new List<string>();
+                    foreach (var grantKey in DistinctKeys(key, backupKey))
+                    {
+                        var grant = await granter.GrantAsync(grantKey, principal, KeyGrantRequirement.For(adapter), options.GrantMode, confirm: false, ct).ConfigureAwait(false);
+                        if (grant.Changed) granted.Add($"granted {principal} {grant.GrantedBy}");
+                    }
+                    if (granted.Count > 0) steps.Completed(grantStep, string.Join("; ", granted));
+                    else steps.NotNeeded(grantStep);
+                }
+                else if (identityWrites.Count > 0 && !options.SkipValidation)
+                {
+                    await RequireAccessAsync(adapter, vault, key, intended, resourceId, ct).ConfigureAwait(false);
+                }
+
+                // Planned again on the resource as it is now: the identity write may have changed what the key write must carry.
+                var replanned = adapter.PlanEnable(resource, request);
+                steps.Replan(enableWrites.Select(w => w.Description), replanned.Select(w => w.Description));
+                await SendAllAsync(resource, replanned, steps, ct).ConfigureAwait(false);
+            }
+            catch (CmkException failure)
+            {
+                throw steps.Attach(failure);
+            }
             var final = await ReadResourceAsync(adapter, resourceId, ct).ConfigureAwait(false);
-            return StatusOf(adapter, final, changed: done.Count > 0, done);
+            return StatusOf(adapter, final, changed: steps.Done.Count > 0, steps.Done);
         }
 
         /// <summary>
@@ -187,6 +204,8 @@ namespace CmkPowerShell.Core.Services
             var results = await engine.RunAsync(request, cancellationToken).ConfigureAwait(false);
             var failed = results.Where(r => r.Status == RequirementStatus.Failed)
                 .Where(r => !(grantAccess && r.Check == CheckIds.IdentityAccess))
+                // The missing identity is exactly what this call is about to enable.
+                .Where(r => !(identityWillBeWritten && r.Check == CheckIds.IdentityPresent))
                 .Select(r => new CmkFailedCheck(r.Check, r.Message, r.RecommendedAction, r.Target))
                 .ToList();
             if (identityWillBeWritten && intended.Type == null && !grantAccess)
@@ -202,6 +221,20 @@ namespace CmkPowerShell.Core.Services
                 if (identityWillBeWritten && warning.Check == CheckIds.IdentityPresent) { _host.WriteVerbose(warning.Message); continue; }
                 _host.WriteWarning($"[{warning.Check}] {warning.Message}" + (warning.RecommendedAction == null ? "" : " " + warning.RecommendedAction));
             }
+        }
+
+        /// <summary>
+        /// The key's current version, for a service that takes only versioned key URLs (the requirement checks have just run
+        /// on that same version, through the same cached reader). The typed KeyNotFound error when it cannot be read.
+        /// </summary>
+        private async Task<KeyIdentifier> CurrentVersionAsync(CmkServiceAdapter adapter, KeyVaultResource? vault, KeyIdentifier key, string resourceId,
+            CancellationToken ct)
+        {
+            var model = vault == null ? null : await _reader.GetKeyAsync(vault, key.Name, null, ct).ConfigureAwait(false);
+            if (model?.Version == null)
+                throw CmkErrors.Create("KeyNotFound", key.Uri, $"{adapter.DisplayName} takes only a versioned key URL and the current version of '{key.Name}' could not be read; pass the key URI with its version.");
+            _host.WriteVerbose($"{adapter.DisplayName} takes a versioned key URL: using the current version {model.Version} of '{key.Name}' for {resourceId}.");
+            return key.WithVersion(model.Version);
         }
 
         /// <summary>The engine decides the service from the body's type; a GET body always has it, but keep it explicit.</summary>
@@ -291,10 +324,18 @@ namespace CmkPowerShell.Core.Services
             var ct = Token(cancellationToken);
             if (writes.Count == 0) return StatusOf(adapter, resource, changed: false, Array.Empty<string>());
             if (!_host.ShouldProcess(resource.Id, $"{action}: {string.Join("; ", writes.Select(w => w.Description))}")) return null;
-            var done = new List<string>();
-            var answer = await SendAllAsync(resource, writes, done, ct).ConfigureAwait(false);
+            var steps = new WriteSteps(_host, resource.Id, writes.Select(w => w.Description));
+            JsonObject? answer;
+            try
+            {
+                answer = await SendAllAsync(resource, writes, steps, ct).ConfigureAwait(false);
+            }
+            catch (CmkException failure)
+            {
+                throw steps.Attach(failure);
+            }
             var final = WrittenState(adapter, resource, writes, answer) ?? await ReadResourceAsync(adapter, resource.Id, ct).ConfigureAwait(false);
-            return StatusOf(adapter, final, changed: true, done);
+            return StatusOf(adapter, final, changed: true, steps.Done);
         }
 
         /// <summary>
@@ -318,7 +359,7 @@ namespace CmkPowerShell.Core.Services
                ?? throw CmkErrors.Create("ResourceNotFound", resourceId);
 
         /// <summary>Sends the writes in order; returns the last one's answer (the final resource body, when the service sends it).</summary>
-        private async Task<JsonObject?> SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, List<string> done, CancellationToken ct)
+        private async Task<JsonObject?> SendAllAsync(CmkResource resource, IReadOnlyList<ResourceWrite> writes, WriteSteps steps, CancellationToken ct)
         {
             JsonObject? answer = null;
             foreach (var write in writes)
@@ -328,7 +369,7 @@ namespace CmkPowerShell.Core.Services
                 {
                     answer = await _azure.SendAsync(write.Method, write.Path, write.Body, ct, progress).ConfigureAwait(false);
                 }
-                done.Add(write.Description);
+                steps.Completed(write.Description);
             }
             return answer;
         }

@@ -57,6 +57,9 @@ namespace CmkPowerShell.Core.Services
         /// <summary>The identity the resource uses for its key; <see cref="TargetIdentity.None"/> when it has none yet.</summary>
         public abstract TargetIdentity ReadIdentity(JsonObject resource);
 
+        /// <summary>The resource's SKU (tier) name, compared with <see cref="ServiceRequirements.SupportedSkus"/>; null when it has none.</summary>
+        public virtual string? ReadSku(JsonObject resource) => resource.Str("sku", "name");
+
         /// <summary>The encryption as configured on the resource.</summary>
         public abstract CmkEncryptionState ReadState(CmkResource resource);
 
@@ -95,6 +98,7 @@ namespace CmkPowerShell.Core.Services
             RejectUnless(AcceptsDataCenters, request.DataCenterNames != null, "DataCenterName", resource.Id);
             RejectUnless(AcceptsBackupKey, request.BackupKey != null, "BackupKeyUri", resource.Id);
             RejectUnless(AcceptsFederatedClientId, request.FederatedClientId != null, "FederatedClientId", resource.Id);
+            RejectUnless(AcceptsAutoRotate, request.AutoRotate != null, "AutoRotate", resource.Id);
         }
 
         /// <summary>
@@ -107,6 +111,8 @@ namespace CmkPowerShell.Core.Services
         protected virtual bool AcceptsDataCenters => false;
         protected virtual bool AcceptsBackupKey => false;
         protected virtual bool AcceptsFederatedClientId => false;
+        /// <summary>Whether the service has an automatic-rotation switch of its own (a versionless key is the others' way).</summary>
+        protected virtual bool AcceptsAutoRotate => false;
 
         private void RejectUnless(bool accepted, bool given, string parameter, string resourceId)
         {
@@ -265,6 +271,38 @@ namespace CmkPowerShell.Core.Services
             if (type.IndexOf("SystemAssigned", StringComparison.OrdinalIgnoreCase) >= 0)
                 return new TargetIdentity(CmkIdentityType.SystemAssigned, identity.Str("principalId"), identity.Str("tenantId"), null);
             return TargetIdentity.None;
+        }
+
+        /// <summary>
+        /// The customer-managed state of a service that stores one key identifier (versioned or versionless): the key's
+        /// parts as parsed from it (a version only when it names one) and the service's status; identity and notes are added by the caller.
+        /// </summary>
+        protected static CmkEncryptionState CustomerKeyState(string keyUri, string? keySource, string? serviceStatus)
+        {
+            KeyIdentifier.TryParse(keyUri, out var key);
+            return new CmkEncryptionState
+            {
+                CustomerManaged = true,
+                KeySource = keySource,
+                KeyUri = keyUri,
+                KeyVaultUri = key?.VaultUri,
+                KeyName = key?.Name,
+                KeyVersion = key?.Version,
+                ServiceStatus = serviceStatus,
+            };
+        }
+
+        /// <summary>
+        /// The identity a resource carries, whether or not its service can use it for a key: the system-assigned one when
+        /// enabled, else its first user-assigned one; <see cref="TargetIdentity.None"/> without any.
+        /// </summary>
+        public static TargetIdentity CarriedIdentity(JsonObject resource)
+        {
+            var system = FromManagedIdentity(resource, null);
+            if (system.Type != null) return system;
+            return resource.At("identity", "userAssignedIdentities") is JsonObject map && map.Count > 0
+                ? FromManagedIdentity(resource, map.First().Key)
+                : TargetIdentity.None;
         }
 
         /// <summary>The only user-assigned identity of a resource, when it has exactly one.</summary>

@@ -56,6 +56,8 @@ namespace CmkPowerShell.Core.Services
     {
         /// <summary>The application (client) id for a key in another tenant (NetApp Files).</summary>
         public string? FederatedClientId { get; init; }
+        /// <summary>The service's automatic-rotation switch (disk encryption sets, SQL); null leaves it as it is.</summary>
+        public bool? AutoRotate { get; init; }
         /// <summary>Only these child scopes (Managed Cassandra data centers); null = all of them.</summary>
         public IReadOnlyList<string>? DataCenterNames { get; init; }
         /// <summary>Another key for backups (Managed Cassandra); null = the same key.</summary>
@@ -102,6 +104,11 @@ namespace CmkPowerShell.Core.Services
         public IReadOnlyDictionary<string, string?> Details { get; init; } = new Dictionary<string, string?>();
         /// <summary>Sentences worth telling the user (e.g. "always uses the key's current version").</summary>
         public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+        /// <summary>
+        /// True when the service itself moves a pinned key version to the newest one (disk encryption sets'
+        /// rotationToLatestKeyVersionEnabled, SQL's autoRotationEnabled): Update-AzCmkKeyVersion then has nothing to do.
+        /// </summary>
+        public bool ServiceRotatesKey { get; init; }
 
         public static CmkEncryptionState MicrosoftManaged(string? keySource) => new CmkEncryptionState { KeySource = keySource };
 

@@ -30,8 +30,9 @@ namespace CmkPowerShell.Core.Services
             },
         };
 
-        public const string VersionlessNote =
-            "keyVersion is empty: Data Explorer always uses the key's current version, so a new key version is picked up without an update (auto-rotation).";
+        private static readonly KeyVaultPropertiesBlock Block = KeyVaultPropertiesBlock.CamelCase;
+
+        public static string VersionlessNote => KeyVaultPropertiesBlock.VersionlessNote("Data Explorer");
 
         public override TargetIdentity ReadIdentity(JsonObject resource)
             => FromManagedIdentity(resource, resource.Str("properties", "keyVaultProperties", "userIdentity"));
@@ -39,43 +40,21 @@ namespace CmkPowerShell.Core.Services
         /// <summary>Kusto has no key-source field: the key vault properties alone say whether a customer key is set, so KeySource stays null.</summary>
         public override CmkEncryptionState ReadState(CmkResource resource)
         {
-            var kv = resource.Json.At("properties", "keyVaultProperties");
-            var vaultUri = kv.Str("keyVaultUri");
-            var keyName = kv.Str("keyName");
-            var status = resource.Json.Str("properties", "state");
-            if (vaultUri == null || keyName == null)
-                return CmkEncryptionState.MicrosoftManaged(null) with { ServiceStatus = status };
-            var version = kv.Str("keyVersion");
-            var state = new CmkEncryptionState
-            {
-                CustomerManaged = true,
-                KeyVaultUri = vaultUri,
-                KeyName = keyName,
-                KeyVersion = version,
-                KeyUri = KeyIdentifier.Compose(vaultUri, keyName, version),
-                ServiceStatus = status,
-                Notes = version == null ? new[] { VersionlessNote } : new string[0],
-            };
-            return WithIdentity(state, ReadIdentity(resource.Json));
+            var state = Block.State(resource.Json.At("properties", "keyVaultProperties"), "Data Explorer")
+                with { ServiceStatus = resource.Json.Str("properties", "state") };
+            return state.CustomerManaged ? WithIdentity(state, ReadIdentity(resource.Json)) : state;
         }
 
         protected override IReadOnlyList<ResourceWrite> BuildEnableWrites(CmkResource resource, CmkEnableRequest request)
         {
             var key = request.Key;
-            var properties = new JsonObject
-            {
-                // The vault URI with its trailing slash, as Kusto stores and returns it.
-                ["keyVaultUri"] = key.VaultUri,
-                ["keyName"] = key.Name,
-                // Empty rather than absent: PATCH merges, so an absent keyVersion would keep a previously pinned one.
-                ["keyVersion"] = key.Version ?? "",
-            };
+            var properties = Block.Write(key);
             var userIdentity = request.Identity.Type == CmkIdentityType.UserAssigned ? request.Identity.UserAssignedIdentityId : null;
             // Empty clears a user identity set before; left out when there is none, to keep the body minimal.
             if (userIdentity != null || resource.Json.Str("properties", "keyVaultProperties", "userIdentity") != null)
                 properties["userIdentity"] = userIdentity ?? "";
             var body = new JsonObject { ["properties"] = new JsonObject { ["keyVaultProperties"] = properties } };
-            var what = $"use key {key.Uri}" + (key.IsVersioned ? "" : " (versionless: always the current version)")
+            var what = KeyVaultPropertiesBlock.Describe(key)
                 + (userIdentity != null ? $" through user-assigned identity {userIdentity}" : " through the system-assigned identity");
             return new[] { ResourceWrite.Patch(resource.Id, body, what) };
         }
@@ -85,7 +64,8 @@ namespace CmkPowerShell.Core.Services
         /// <summary>Back to Microsoft-managed keys: every key vault property emptied (PATCH merges, so null would not clear).</summary>
         protected override IReadOnlyList<ResourceWrite> BuildDisableWrites(CmkResource resource)
         {
-            var empty = new JsonObject { ["keyVaultUri"] = "", ["keyName"] = "", ["keyVersion"] = "", ["userIdentity"] = "" };
+            var empty = Block.Empty();
+            empty["userIdentity"] = "";
             var body = new JsonObject { ["properties"] = new JsonObject { ["keyVaultProperties"] = empty } };
             return new[] { ResourceWrite.Patch(resource.Id, body, "empty keyVaultProperties: back to Microsoft-managed keys") };
         }

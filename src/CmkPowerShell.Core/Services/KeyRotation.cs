@@ -85,7 +85,10 @@ namespace CmkPowerShell.Core.Services
                 var keyChanged = !baseKey.Equals(current.WithVersion(null));
                 // A service that stores only the key name, or a resource configured without a version, keeps following the
                 // key's current version: pinning it would switch automatic rotation off behind the user's back.
-                var pins = explicitVersion != null || (state.KeyVersion != null && !adapter.Requirements.UsesCurrentVersionOnly);
+                var pins = explicitVersion != null
+                    || (state.KeyVersion != null && !adapter.Requirements.UsesCurrentVersionOnly && !state.ServiceRotatesKey)
+                    // Another key for a service that takes only versioned URLs: its newest usable version.
+                    || (keyChanged && adapter.Requirements.RequiresVersionedKey);
 
                 KeyIdentifier target;
                 if (!pins)
@@ -96,6 +99,8 @@ namespace CmkPowerShell.Core.Services
                         await WarnWhenCurrentVersionUnusable(baseKey, Warn, cancellationToken).ConfigureAwait(false);
                         var auto = adapter.Requirements.UsesCurrentVersionOnly
                             ? $"{adapter.DisplayName} always uses the current version of key '{baseKey.Name}': nothing to update."
+                            : state.ServiceRotatesKey
+                            ? $"{adapter.DisplayName} moves to the newest version of key '{baseKey.Name}' by itself (automatic rotation is on): nothing to update. Pass -KeyVersion to set one now."
                             : $"The resource is configured without a key version, so it always uses the current version of key '{baseKey.Name}': nothing to update. Pass -KeyVersion to pin one.";
                         return await Finish(adapter, resource, CmkKeyRotationStatus.AutoRotating, previous, previous, auto, warnings,
                             Array.Empty<ResourceWrite>(), cancellationToken).ConfigureAwait(false);

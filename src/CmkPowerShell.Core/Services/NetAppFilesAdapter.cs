@@ -175,6 +175,8 @@ namespace CmkPowerShell.Core.Services
 
         protected override bool AcceptsFederatedClientId => true;
 
+        private static readonly EncryptionIdentityBlock EncryptionIdentity = new EncryptionIdentityBlock(DetailKeys.FederatedClientId);
+
         /// <summary>common-types v6 ManagedServiceIdentity spells "both" without a space.</summary>
         protected override string? CombinedIdentityType => "SystemAssigned,UserAssigned";
 
@@ -227,19 +229,14 @@ namespace CmkPowerShell.Core.Services
         protected override IReadOnlyList<ResourceWrite> BuildEnableWrites(CmkResource resource, CmkEnableRequest request)
         {
             var key = request.Key;
-            var encryptionIdentity = new JsonObject();
-            if (request.Identity.Type == CmkIdentityType.UserAssigned)
-                encryptionIdentity["userAssignedIdentity"] = request.Identity.UserAssignedIdentityId;
-            else if (resource.Json.Str("properties", "encryption", "identity", "userAssignedIdentity") != null)
-                encryptionIdentity["userAssignedIdentity"] = ""; // PATCH merges: empty clears a user identity set on a non-CMK account
-            if (request.FederatedClientId != null) encryptionIdentity["federatedClientId"] = request.FederatedClientId;
+            var encryptionIdentity = EncryptionIdentity.Write(request, resource.Json.At("properties", "encryption", "identity"));
 
             var encryption = new JsonObject
             {
                 ["keySource"] = CustomerKeySource,
                 ["keyVaultProperties"] = KeyVaultProperties(key, request.KeyVaultResourceId),
             };
-            if (encryptionIdentity.Count > 0) encryption["identity"] = encryptionIdentity;
+            if (encryptionIdentity != null) encryption["identity"] = encryptionIdentity;
             var body = new JsonObject { ["properties"] = new JsonObject { ["encryption"] = encryption } };
 
             var rekey = ReadState(resource) is { CustomerManaged: true } state && !string.Equals(state.KeyName, key.Name, StringComparison.OrdinalIgnoreCase);

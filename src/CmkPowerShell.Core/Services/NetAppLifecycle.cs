@@ -350,14 +350,24 @@ namespace CmkPowerShell.Core.Services
                 : await FindPrivateEndpointsAsync(vaultId, vnets, delegated, accountId, ct).ConfigureAwait(false);
 
             var results = new List<NetAppEncryptionTransition>();
+            string StepOf(NetAppKeyVaultPrivateEndpoint e) => $"transition the volumes of {NetAppKeyVaultPrivateEndpoint.Name(e.VirtualNetworkId)}";
+            var steps = new WriteSteps(host, accountId, endpoints.Select(StepOf));
             foreach (var endpoint in endpoints)
             {
                 var names = pending.Where(v => string.Equals(v.VirtualNetworkId, endpoint.VirtualNetworkId, StringComparison.OrdinalIgnoreCase)).Select(v => v.Name).ToList();
                 var action = $"Move volume(s) {string.Join(", ", names)} in {NetAppKeyVaultPrivateEndpoint.Name(endpoint.VirtualNetworkId)} to the account's customer-managed key "
                     + $"through private endpoint {NetAppKeyVaultPrivateEndpoint.Name(endpoint.PrivateEndpointId)} (transitiontocmk; cannot be undone)";
-                if (!host.ShouldProcess(accountId, action)) continue;
-                using (var progress = new OperationProgressReporter(host, $"Transitioning {NetAppKeyVaultPrivateEndpoint.Name(endpoint.VirtualNetworkId)} volumes to CMK"))
-                    await _azure.SendAsync(HttpMethod.Post, accountId.TrimEnd('/') + "/transitiontocmk", endpoint.ToJson(), ct, progress).ConfigureAwait(false);
+                if (!host.ShouldProcess(accountId, action)) { steps.NotNeeded(StepOf(endpoint)); continue; }
+                try
+                {
+                    using (var progress = new OperationProgressReporter(host, $"Transitioning {NetAppKeyVaultPrivateEndpoint.Name(endpoint.VirtualNetworkId)} volumes to CMK"))
+                        await _azure.SendAsync(HttpMethod.Post, accountId.TrimEnd('/') + "/transitiontocmk", endpoint.ToJson(), ct, progress).ConfigureAwait(false);
+                }
+                catch (CmkException failure)
+                {
+                    throw steps.Attach(failure);
+                }
+                steps.Completed(StepOf(endpoint));
                 var after = (await ReadVolumesAsync(p => _azure.ListAsync(p, ct), accountId).ConfigureAwait(false)).Select(NetAppVolume.FromJson)
                     .Where(v => string.Equals(v.VirtualNetworkId, endpoint.VirtualNetworkId, StringComparison.OrdinalIgnoreCase)).ToList();
                 var done = after.Where(v => v.CustomerManaged && names.Contains(v.Name, StringComparer.OrdinalIgnoreCase)).Select(v => v.Name).ToList();

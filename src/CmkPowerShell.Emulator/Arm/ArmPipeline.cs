@@ -38,7 +38,7 @@ namespace CmkPowerShell.Emulator
             {
                 // Resource Graph has its own per-user quota instead of ARM's subscription buckets, and answers only what
                 // the caller may read (the subscriptions it names must exist).
-                ApiVersionCatalog.Check(id.Namespace!, ctx.Request.Query["api-version"].FirstOrDefault(), id.FullType);
+                ApiVersionCatalog.Check(id.Namespace!, ctx.Request.Query["api-version"].FirstOrDefault());
                 return ResourceGraph.Handle(new ArmRequest(method, path, ctx.Request.Query, ParseBody(bodyText), ctx.Request.Query["api-version"].FirstOrDefault()!,
                     caller, id, lroFault), _throttler.Enabled);
             }
@@ -54,22 +54,20 @@ namespace CmkPowerShell.Emulator
                     $"Please try again after '{retryAfter}' seconds after the first request. The results of this request will be ignored.");
             }
 
-            var ns = id.Namespace ?? ApiVersionCatalog.ResourcesNamespace;
+            bool providerRead = ResourceManagerHandler.IsProviderRead(id);
+            var ns = providerRead ? ApiVersionCatalog.ResourcesNamespace : id.Namespace ?? ApiVersionCatalog.ResourcesNamespace;
             string? apiVersion = ctx.Request.Query["api-version"].FirstOrDefault();
-            if (!ApiVersionCatalog.IsKnownNamespace(ns))
-            {
-                if (string.IsNullOrEmpty(apiVersion)) ApiVersionCatalog.Check(ns, apiVersion, id.FullType);
-                throw new ArmException(400, "InvalidResourceNamespace", $"The resource namespace '{ns}' is invalid.");
-            }
-            ApiVersionCatalog.Check(ns, apiVersion, id.FullType);
+            var served = ApiVersionCatalog.Check(ns, apiVersion);
 
-            Authorize(caller, method, path, id);
+            if (providerRead) Authorize(caller, "Microsoft.Resources/subscriptions/providers/read", $"/subscriptions/{id.SubscriptionId}");
+            else Authorize(caller, method, path, id);
             CheckContainers(method, id);
 
             var body = ParseBody(bodyText);
-            if (method is "PUT" or "PATCH" or "POST" && _validator() is { } validator)
+            // A version without its own spec is validated against the substitute the table names (or not at all, as listed there).
+            if (method is "PUT" or "PATCH" or "POST" && served.SpecVersion != null && _validator() is { } validator)
             {
-                var violations = validator.Validate(method, path, apiVersion!, body);
+                var violations = validator.Validate(method, path, served.SpecVersion, body);
                 if (violations.Count > 0)
                 {
                     var first = violations[0];
@@ -154,6 +152,11 @@ namespace CmkPowerShell.Emulator
                 scope = id.ItemPath;
             }
             if (scope.Length == 0) scope = "/";
+            Authorize(caller, action, scope);
+        }
+
+        private void Authorize(Caller caller, string action, string scope)
+        {
             if (!_world.Rbac.HasAction(caller.ObjectId, action, scope))
                 throw new ArmException(403, "AuthorizationFailed",
                     $"The client '{caller.AppId ?? caller.ObjectId}' with object id '{caller.ObjectId}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.");

@@ -47,8 +47,25 @@ namespace CmkPowerShell.Emulator
             var statusUrl = $"{BaseUrl}{op.StatusPath}?api-version={op.ApiVersion}";
             if (asyncHeader) result.Headers["Azure-AsyncOperation"] = statusUrl;
             if (locationHeader) result.Headers["Location"] = statusUrl + "&operationResultResponseType=Location";
-            if (RetryAfter is { } ra) result.Headers["Retry-After"] = ((int)Math.Ceiling(ra.TotalSeconds)).ToString();
+            AddRetryAfter(result);
             return result;
+        }
+
+        /// <summary>Whole seconds to send as Retry-After, or null when the emulator is set to send none.</summary>
+        public string? RetryAfterSeconds => RetryAfter is { } ra ? ((int)Math.Ceiling(ra.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
+        public void AddRetryAfter(ArmResult result)
+        {
+            if (RetryAfterSeconds is { } seconds) result.Headers["Retry-After"] = seconds;
+        }
+
+        /// <summary>
+        /// Retry-After on a pending poll. A zero setting (fast tests) sends none there, so clients fall back to their own
+        /// interval instead of polling without pause; ARM itself never asks for 0.
+        /// </summary>
+        public void AddPollRetryAfter(ArmResult result)
+        {
+            if (RetryAfter is { } ra && ra > TimeSpan.Zero) AddRetryAfter(result);
         }
 
         /// <summary>Starts an LRO whose failure is the given check result, or the injected fault when there is one.</summary>

@@ -25,8 +25,11 @@ namespace CmkPowerShell.Emulator
             var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
             var method = ctx.Request.Method.ToUpperInvariant();
 
-            if (method == "GET" && parts.Length >= 1 && parts[0].Equals("msi", StringComparison.OrdinalIgnoreCase) && parts.Length == 2 && parts[1].Equals("token", StringComparison.OrdinalIgnoreCase))
+            bool msi = parts.Length == 2 && parts[0].Equals("msi", StringComparison.OrdinalIgnoreCase) && parts[1].Equals("token", StringComparison.OrdinalIgnoreCase);
+            if (method == "GET" && msi)
                 return ManagedIdentity(ctx);
+            if (method == "POST" && msi)
+                return await VmExtensionManagedIdentityAsync(ctx);
             if (method == "GET" && path.EndsWith("/discovery/instance", StringComparison.OrdinalIgnoreCase))
                 return (200, InstanceDiscovery(ctx), null);
             if (method == "GET" && parts.Length >= 2 && path.EndsWith("/.well-known/openid-configuration", StringComparison.OrdinalIgnoreCase))
@@ -56,9 +59,17 @@ namespace CmkPowerShell.Emulator
             };
         }
 
+        /// <summary>
+        /// The authority paths that mean "this emulator's one tenant": MSAL's multi-tenant aliases, and "adfs", the path
+        /// an ADFS-style custom cloud (azure-cli) signs in under.
+        /// </summary>
+        private static bool IsTenantAlias(string tenant) =>
+            tenant.Equals("common", StringComparison.OrdinalIgnoreCase) || tenant.Equals("organizations", StringComparison.OrdinalIgnoreCase)
+            || tenant.Equals("adfs", StringComparison.OrdinalIgnoreCase);
+
         private JsonObject OpenIdConfiguration(string tenant)
         {
-            var t = tenant is "common" or "organizations" ? _world.TenantId : tenant;
+            var t = IsTenantAlias(tenant) ? _world.TenantId : tenant;
             return new JsonObject
             {
                 ["token_endpoint"] = $"{_world.BaseUrl}/{t}/oauth2/v2.0/token",
@@ -84,7 +95,7 @@ namespace CmkPowerShell.Emulator
                 return AadError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
             var form = await ctx.Request.ReadFormAsync();
             string? F(string n) => form.TryGetValue(n, out var v) ? v.ToString() : null;
-            if (!(tenant is "common" or "organizations") && !tenant.Equals(_world.TenantId, StringComparison.OrdinalIgnoreCase))
+            if (!IsTenantAlias(tenant) && !tenant.Equals(_world.TenantId, StringComparison.OrdinalIgnoreCase))
                 return AadError(400, "invalid_request", 90002, $"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.");
             if (F("grant_type") != "client_credentials")
                 return AadError(400, "unsupported_grant_type", 70003, $"The app requested an unsupported grant type '{F("grant_type")}'.");
@@ -123,11 +134,33 @@ namespace CmkPowerShell.Emulator
             var header = newStyle ? ctx.Request.Headers["X-IDENTITY-HEADER"].FirstOrDefault() : ctx.Request.Headers["secret"].FirstOrDefault();
             if (header != IdentityHeaderValue)
                 return (401, new JsonObject { ["statusCode"] = 401, ["message"] = "The identity header is missing or wrong." }, null);
-            var resource = q["resource"].FirstOrDefault();
+            var identity = Issue(q["resource"].FirstOrDefault(), q["client_id"].FirstOrDefault() ?? q["clientid"].FirstOrDefault(),
+                q["principal_id"].FirstOrDefault() ?? q["mi_res_id"].FirstOrDefault(), "query parameter");
+            return identity;
+        }
+
+        /// <summary>
+        /// The managed-identity VM extension flavour older clients (azure-cli 2.45's msrestazure) use through MSI_ENDPOINT:
+        /// a form-encoded POST of resource (and client_id / object_id / msi_res_id) with the header "Metadata: true".
+        /// </summary>
+        private async Task<(int, JsonNode, string?)> VmExtensionManagedIdentityAsync(HttpContext ctx)
+        {
+            if (!string.Equals(ctx.Request.Headers["Metadata"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase))
+                return (400, new JsonObject { ["error"] = "invalid_request", ["error_description"] = "Required metadata header not specified" }, null);
+            if (!ctx.Request.HasFormContentType)
+                return (400, new JsonObject { ["error"] = "invalid_request", ["error_description"] = "The request body must be form-encoded (resource=...)." }, null);
+            var form = await ctx.Request.ReadFormAsync();
+            string? F(string n) => form.TryGetValue(n, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
+            var (status, body, principal) = Issue(F("resource"), F("client_id"), F("object_id") ?? F("msi_res_id"), "form field");
+            if (status == 200 && body is JsonObject token)
+                token["expires_in"] = ((int)Lifetime.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (status, body, principal);
+        }
+
+        private (int, JsonNode, string?) Issue(string? resource, string? clientId, string? principalResourceId, string where)
+        {
             if (string.IsNullOrEmpty(resource))
-                return (400, new JsonObject { ["statusCode"] = 400, ["message"] = "The 'resource' query parameter is required." }, null);
-            var clientId = q["client_id"].FirstOrDefault() ?? q["clientid"].FirstOrDefault();
-            var principalResourceId = q["principal_id"].FirstOrDefault() ?? q["mi_res_id"].FirstOrDefault();
+                return (400, new JsonObject { ["statusCode"] = 400, ["message"] = $"The 'resource' {where} is required." }, null);
             string principal;
             string reportedClientId;
             if (!string.IsNullOrEmpty(clientId) || !string.IsNullOrEmpty(principalResourceId))

@@ -25,6 +25,11 @@ namespace CmkPowerShell.Emulator
         UserIdentityMissing,
         FirewallBlocked,
         NoAccess,
+        // Rules on the resource rather than the key, checked by the handlers that have them (never by CmkChecker).
+        SkuNotSupported,
+        ResourceNotEmpty,
+        OnlyAtCreation,
+        CannotDisable,
     }
 
     /// <summary>A key a service is asked to use: vault URI + key name (+ version), or a full key identifier.</summary>
@@ -86,16 +91,36 @@ namespace CmkPowerShell.Emulator
             return failed == null ? null : table.Failure(failed.Value, key);
         }
 
+        /// <summary>The version a service uses for this key: the one named, or the key's current version; null when not found.</summary>
+        public string? VersionInUse(KeyReference key)
+        {
+            if (!string.IsNullOrEmpty(key.KeyVersion)) return key.KeyVersion;
+            var vault = FindVault(key);
+            var keyResource = vault == null ? null : _world.Store.Get($"{vault["id"]!.GetValue<string>()}/keys/{key.KeyName}");
+            return keyResource == null ? null : KeyVaultModel.CurrentVersion(keyResource);
+        }
+
+        private JsonObject? FindVault(KeyReference key)
+        {
+            if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri)) return null;
+            var vaultName = uri.Host.Split('.')[0];
+            var vaultType = IsManagedHsmHost(uri) ? KeyVaultModel.HsmType : KeyVaultModel.VaultType;
+            return _world.Store.Where((id, o) =>
+                    string.Equals(o["type"]?.GetValue<string>(), vaultType, StringComparison.OrdinalIgnoreCase) &&
+                    string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
+                .FirstOrDefault();
+        }
+
+        private bool IsManagedHsmHost(Uri uri) => uri.Host.EndsWith("." + _world.Store.Cloud.ManagedHsmDnsSuffix, StringComparison.OrdinalIgnoreCase);
+
         private CmkCheck? FirstFailure(ServiceKeyRules rules, KeyReference key, string? resourceLocation, KeyIdentity identity)
         {
             if (!Uri.TryCreate(key.VaultUri, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(key.KeyName)) return CmkCheck.InvalidUri;
             if (uri.Scheme != Uri.UriSchemeHttps) return CmkCheck.InvalidScheme;
-            if (!uri.Host.EndsWith(".vault.azure.net", StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
-            var vaultName = uri.Host.Split('.')[0];
-            var vault = _world.Store.Where((id, o) =>
-                    string.Equals(o["type"]?.GetValue<string>(), KeyVaultModel.VaultType, StringComparison.OrdinalIgnoreCase) &&
-                    string.Equals(o["name"]?.GetValue<string>(), vaultName, StringComparison.OrdinalIgnoreCase))
-                .FirstOrDefault();
+            // Services that take Managed HSM keys are pointed at https://{hsm}.managedhsm.azure.net/ the same way as at a vault.
+            bool hsm = IsManagedHsmHost(uri);
+            if (!hsm && !uri.Host.EndsWith("." + _world.Store.Cloud.KeyVaultDnsSuffix, StringComparison.OrdinalIgnoreCase)) return CmkCheck.InvalidHost;
+            var vault = FindVault(key);
             if (vault == null) return CmkCheck.VaultNotFound;
             var vp = vault["properties"];
             if (JsonUtil.Bool(vp, "enableSoftDelete") == false) return CmkCheck.SoftDeleteDisabled;
@@ -125,6 +150,8 @@ namespace CmkPowerShell.Emulator
             if (identity.PrincipalId == null) return identity.UserAssigned ? CmkCheck.UserIdentityMissing : CmkCheck.SystemIdentityMissing;
 
             if (Blocked(vault, rules)) return CmkCheck.FirewallBlocked;
+            if (hsm)
+                return ManagedHsmLocalRbac.Allows(vault, identity.PrincipalId, key.KeyName!, ManagedHsmLocalRbac.WrapDataActions) ? null : CmkCheck.NoAccess;
             if (!HasAccess(vault, keyId, identity.PrincipalId, rules)) return CmkCheck.NoAccess;
             return null;
         }

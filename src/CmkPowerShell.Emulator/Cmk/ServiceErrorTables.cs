@@ -32,6 +32,13 @@ namespace CmkPowerShell.Emulator
             return new CmkFailure(check, e.Code, message);
         }
 
+        /// <summary>A failed rule on the resource itself (tier, emptiness); {detail} in the message is filled from <paramref name="detail"/>.</summary>
+        public CmkFailure Rule(CmkCheck check, string detail)
+        {
+            var e = _entries[check];
+            return new CmkFailure(check, e.Code, e.Message.Replace("{detail}", detail));
+        }
+
         internal sealed record Entry(string Code, string Message, bool Documented = true);
 
         // ---------------------------------------------------------------------------------------------------------
@@ -147,8 +154,117 @@ namespace CmkPowerShell.Emulator
                 ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
             Undocumented("Batch account", "account's managed identity"));
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Event Hubs and Service Bus namespaces: the configure-customer-managed-key pages document the requirements
+        // (Premium/Dedicated resp. Premium; soft delete and purge protection; get/wrapKey/unwrapKey; "the encryption can be
+        // enabled only for new or empty namespaces. If the namespace contains event hubs [queues or topics], the encryption
+        // operation fails") but no error codes or messages: the emulator's wording, with ARM's generic BadRequest code.
+        public static readonly ServiceErrorTable EventHub = new("Microsoft.EventHub", "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium or Dedicated", "event hubs"));
+
+        public static readonly ServiceErrorTable ServiceBus = new("Microsoft.ServiceBus", "https://learn.microsoft.com/azure/service-bus-messaging/configure-customer-managed-key",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Messaging(Undocumented("namespace", "namespace's managed identity"), "Premium", "queues or topics"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Container Registry: the customer-managed-keys tutorials document the rules (Premium only; "currently only when
+        // the registry is created"; "can't be disabled"; RSA or RSA-HSM) but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable ContainerRegistry = new("Microsoft.ContainerRegistry", "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Registry(Undocumented("registry", "registry's identity")));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // PostgreSQL flexible server: concepts-data-encryption documents the rules (mode fixed at creation; RSA 2048/3072/4096;
+        // vault in the server's region; user-assigned identity; get, list, wrapKey, unwrapKey) and the Inaccessible state,
+        // but no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable PostgreSql = new("Microsoft.DBforPostgreSQL", "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-data-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            PostgreSqlRules(Undocumented("server", "server's user-assigned identity")));
+
+        private static Dictionary<CmkCheck, Entry> PostgreSqlRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the server.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "The data encryption type of a server is chosen when it is created and cannot be changed; this server uses {detail}.", false);
+            return entries;
+        }
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Recovery Services vaults: encryption-at-rest-with-cmk documents the rules (only on a vault that never protected
+        // or registered items; cannot be reverted; vault in the same region; Get, List, Wrap Key, Unwrap Key) and says
+        // progress shows as a Backup job, with no error codes or messages: the emulator's wording.
+        public static readonly ServiceErrorTable RecoveryServices = new("Microsoft.RecoveryServices", "https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, new[] { "get", "list", "wrapKey", "unwrapKey" }, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            VaultRules(Undocumented("Recovery Services vault", "vault's managed identity")));
+
+        private static Dictionary<CmkCheck, Entry> VaultRules(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the same region as the Recovery Services vault.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only on a vault that has never had items protected or registered; this vault protects {detail} item(s).", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be reverted to platform-managed keys; only the key can be changed.", false);
+            return entries;
+        }
+
+        private static Dictionary<CmkCheck, Entry> Registry(Dictionary<CmkCheck, Entry> entries)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for registries in the Premium tier; this registry is {detail}.", false);
+            entries[CmkCheck.OnlyAtCreation] = new("BadRequest",
+                "Customer-managed key encryption can be enabled only when a registry is created.", false);
+            entries[CmkCheck.CannotDisable] = new("BadRequest",
+                "Customer-managed key encryption cannot be disabled once it is enabled on a registry.", false);
+            return entries;
+        }
+
+        private static Dictionary<CmkCheck, Entry> Messaging(Dictionary<CmkCheck, Entry> entries, string tiers, string entities)
+        {
+            entries[CmkCheck.SkuNotSupported] = new("BadRequest",
+                "Customer-managed key encryption is supported only for namespaces in the " + tiers + " tier; this namespace is {detail}.", false);
+            entries[CmkCheck.ResourceNotEmpty] = new("BadRequest",
+                "Encryption can be enabled only for new or empty namespaces; this namespace contains {detail} " + entities + ".", false);
+            return entries;
+        }
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Storage accounts: customer-managed-keys-overview documents the requirements (RSA or RSA-HSM 2048/3072/
+        // 4096, soft delete + purge protection, Get/WrapKey/UnwrapKey, any region) and, as its only error, HTTP 403 on
+        // data operations once the key is revoked; the 2023-05-01 spec declares no error schema. No management-plane
+        // code or message is documented: all entries are the emulator's wording.
+        public static readonly ServiceErrorTable Storage = new("Microsoft.Storage", "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("storage account", "account's managed identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Disk encryption sets: disk-encryption and disks-enable-customer-managed-keys-powershell document the rules
+        // (RSA 2048/3072/4096, purge protection, the vault in the set's region, wrapkey/unwrapkey/get for the set's
+        // system-assigned identity) but no error codes for them: the emulator's wording (ARM's CloudError shape).
+        public static readonly ServiceErrorTable DiskEncryptionSet = new("Microsoft.Compute", "https://learn.microsoft.com/azure/virtual-machines/disk-encryption",
+            new ServiceKeyRules(SameRegion: true, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("disk encryption set", "set's system-assigned identity"));
+
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure SQL TDE protector: transparent-data-encryption-byok-overview documents the rules (RSA or RSA-HSM 2048 or
+        // 3072, soft delete + purge protection checked when the protector is set, get/wrapKey/unwrapKey, any region) and,
+        // for a user-assigned identity without access, a message naming the identity and the missing permissions
+        // (byok-identity) without a code: the emulator's wording.
+        public static readonly ServiceErrorTable SqlServer = new("Microsoft.Sql", "https://learn.microsoft.com/azure/azure-sql/database/transparent-data-encryption-byok-overview",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false),
+            Undocumented("SQL server", "server's managed identity"));
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
+            [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),
             [CmkCheck.InvalidUri] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' is not a valid Key Vault key URI.", false),
             [CmkCheck.InvalidScheme] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' must use https.", false),
             [CmkCheck.InvalidHost] = new("InvalidKeyVaultUri", "The key identifier '{keyUri}' does not point to an Azure Key Vault.", false),

@@ -17,6 +17,7 @@ namespace CmkPowerShell.Emulator
         public string Code => ErrorCode ?? (Status switch
         {
             400 => "BadRequest",
+            401 => "InvalidAuthenticationToken",
             404 => "NotFound",
             409 => "Conflict",
             429 => "TooManyRequests",

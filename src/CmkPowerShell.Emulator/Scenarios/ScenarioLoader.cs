@@ -31,7 +31,11 @@ namespace CmkPowerShell.Emulator
         /// <summary>An empty tenant: one subscription and an Owner admin, nothing else.</summary>
         public const string EmptyScenario = "{}";
 
-        public static void Load(EmulatorWorld world, string scenarioText)
+        /// <param name="specs">
+        /// Checks every <c>resources[]</c> entry as the resource its provider's GET answers at the pinned api-version: a
+        /// scenario cannot hold what Azure could not (issue 11). Null checks nothing.
+        /// </param>
+        public static void Load(EmulatorWorld world, string scenarioText, Validation.SpecCatalog? specs = null)
         {
             var first = JsonNode.Parse(scenarioText)!.AsObject();
             var tenant = first["tenantId"]?.GetValue<string>() ?? DefaultTenant;
@@ -40,6 +44,7 @@ namespace CmkPowerShell.Emulator
             var store = world.Store;
             store.TenantId = tenant;
             store.SubscriptionId = subscription;
+            if (Str(s, "cloud") is { } cloud) store.Cloud = EmulatedCloud.Find(cloud);
             var subPath = $"/subscriptions/{subscription}";
 
             world.AdminPrincipalId = s["adminPrincipalId"]?.GetValue<string>() ?? DefaultAdmin;
@@ -142,6 +147,9 @@ namespace CmkPowerShell.Emulator
             foreach (var v in Array(s, "vaults"))
                 LoadVault(store, subPath, tenant, v, policySets);
 
+            foreach (var h in Array(s, "managedHsms"))
+                LoadManagedHsm(store, subPath, tenant, h);
+
             foreach (var vnet in Array(s, "virtualNetworks"))
                 LoadVirtualNetwork(store, subPath, vnet);
 
@@ -149,7 +157,7 @@ namespace CmkPowerShell.Emulator
                 LoadPrivateEndpoint(store, subPath, pe);
 
             foreach (var r in Array(s, "resources"))
-                LoadResource(world, r);
+                LoadResource(world, r, specs);
 
             foreach (var ra in Array(s, "roleAssignments"))
             {
@@ -202,8 +210,31 @@ namespace CmkPowerShell.Emulator
                 ["enabledForDiskEncryption"] = false,
                 ["enabledForTemplateDeployment"] = false,
             };
-            store.Put(id, KeyVaultModel.NewVault(id, Str(v, "location") ?? "westeurope", tenant, props));
+            store.Put(id, KeyVaultModel.NewVault(id, Str(v, "location") ?? "westeurope", tenant, props, store.Cloud));
 
+            LoadKeys(store, id, v);
+        }
+
+        /// <summary>
+        /// A Managed HSM with its keys (the same key format as vaults) and its local RBAC: role assignments of the HSM's own
+        /// data plane, { principalId, role (a Managed HSM built-in role name or id), scope ("/", "/keys", "/keys/{name}") }.
+        /// </summary>
+        private static void LoadManagedHsm(ResourceStore store, string subPath, string tenant, JsonObject h)
+        {
+            var id = ResourceId(subPath, h, KeyVaultModel.HsmType);
+            var props = new JsonObject();
+            if (h["enablePurgeProtection"] is JsonNode purge) props["enablePurgeProtection"] = purge.DeepClone();
+            var hsm = KeyVaultModel.NewManagedHsm(id, Str(h, "location") ?? "westeurope", tenant, props, store.Cloud);
+            var assignments = new JsonArray();
+            foreach (var a in Array(h, "localRoleAssignments"))
+                assignments.Add(ManagedHsmLocalRbac.Assignment(Str(a, "principalId")!, Str(a, "role")!, Str(a, "scope") ?? "/"));
+            ResourceStore.Hidden(hsm)["localRoleAssignments"] = assignments;
+            store.Put(id, hsm);
+            LoadKeys(store, id, h);
+        }
+
+        private static void LoadKeys(ResourceStore store, string id, JsonObject v)
+        {
             foreach (var key in Array(v, "keys"))
             {
                 var versions = key["versions"] as JsonArray ?? new JsonArray(new JsonObject());
@@ -294,7 +325,7 @@ namespace CmkPowerShell.Emulator
                         },
                     }),
                     ["manualPrivateLinkServiceConnections"] = new JsonArray(),
-                    ["customDnsConfigs"] = new JsonArray(new JsonObject { ["fqdn"] = $"{Str(pe, "vault")}.vault.azure.net", ["ipAddresses"] = new JsonArray("10.10.2.4") }),
+                    ["customDnsConfigs"] = new JsonArray(new JsonObject { ["fqdn"] = $"{Str(pe, "vault")}.{store.Cloud.KeyVaultDnsSuffix}", ["ipAddresses"] = new JsonArray("10.10.2.4") }),
                 },
             });
             if (store.Exists(vaultId))
@@ -315,11 +346,13 @@ namespace CmkPowerShell.Emulator
                 });
         }
 
-        private static void LoadResource(EmulatorWorld world, JsonObject r)
+        private static void LoadResource(EmulatorWorld world, JsonObject r, Validation.SpecCatalog? specs)
         {
             var resource = (JsonObject)r.DeepClone();
             var id = Str(resource, "id")!;
+            resource.Remove("_comment"); // documentation in the scenario file, never part of the resource
             ConvertRelativeTimes(resource);
+            if (specs != null) Validate(specs, id, resource);
             if (resource["emulator"] is JsonObject hidden && hidden["identityCertificateIssued"] is JsonNode issued)
                 hidden["identityCertificateIssued"] = Time(issued)!.Value.ToUnixTimeSeconds();
             if (resource["identity"] is JsonObject identity)
@@ -359,6 +392,20 @@ namespace CmkPowerShell.Emulator
                 else if (value is JsonValue v && v.TryGetValue<string>(out var text) && Relative.IsMatch(text))
                     o[name] = Time(v)!.Value.UtcDateTime.ToString("o");
             }
+        }
+
+        private static void Validate(Validation.SpecCatalog specs, string id, JsonObject resource)
+        {
+            var ns = ArmId.Parse(id).Namespace;
+            var pinned = ns == null ? null : ApiVersionCatalog.Table.FirstOrDefault(v => v.HasOwnSpec && v.Namespace.Equals(ns, StringComparison.OrdinalIgnoreCase));
+            var read = pinned == null ? null : specs.FindOperation("GET", id, pinned.Version);
+            if (read == null) return;
+            var body = (JsonObject)resource.DeepClone();
+            body.Remove("emulator"); // emulator-only state, never sent to clients
+            var violations = specs.ValidateResponse(read, 200, body);
+            if (violations.Count > 0)
+                throw new InvalidDataException($"Scenario resource '{id}' is not a {read.OperationId} answer of the {ns} {pinned!.Version} spec: " +
+                    string.Join("; ", violations.Select(v => $"property '{v.Path}': {v.Message}")));
         }
 
         public static DateTimeOffset? Time(JsonNode? node)

@@ -4,13 +4,16 @@ using System.Text.Json.Nodes;
 namespace CmkPowerShell.Emulator
 {
     /// <summary>
-    /// Microsoft.DocumentDB cassandraClusters: GET, PATCH identity (202); dataCenters GET/list, PUT (201) and PATCH (202),
+    /// Microsoft.DocumentDB cassandraClusters: GET, PATCH identity (202); dataCenters GET/list, PUT (201 new, 200 existing) and PATCH (202),
     /// both with Azure-AsyncOperation + Location. Data center key URIs are checked with the cluster's system identity.
     /// </summary>
     internal sealed class CassandraHandler : ServiceHandlerBase
     {
         private static readonly WriteShape Patch = new(true, 202, AsyncHeader: true, LocationHeader: true);
+        // CassandraDataCenters_CreateUpdate declares 201 and 200 (never 202): the body carries provisioningState and the
+        // operation is followed through Azure-AsyncOperation. azure-cli's data center update PUTs and fails on a 202 (issue 11).
         private static readonly WriteShape Create = new(true, 201, AsyncHeader: true, LocationHeader: false);
+        private static readonly WriteShape Replace = new(true, 200, AsyncHeader: true, LocationHeader: false);
 
         public CassandraHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.DocumentDB", "cassandraClusters") { }
 
@@ -44,7 +47,7 @@ namespace CmkPowerShell.Emulator
                 if (string.IsNullOrEmpty(uri)) continue;
                 failure = Checker.Check(ServiceErrorTable.Cassandra, KeyReference.FromKeyIdentifier(uri), location, identity);
             }
-            return Complete(r, candidate, failure, existing == null ? Create : Patch);
+            return Complete(r, candidate, failure, r.IsPatch ? Patch : existing == null ? Create : Replace);
         }
     }
 }

@@ -59,7 +59,7 @@ namespace CmkPowerShell.Emulator
             var merged = (JsonObject)props.DeepClone();
             if (existing?["properties"]?["privateEndpointConnections"] is JsonNode pecs) merged["privateEndpointConnections"] = pecs.DeepClone();
             if (existing?["properties"]?["enablePurgeProtection"] is JsonNode purge && merged["enablePurgeProtection"] == null) merged["enablePurgeProtection"] = purge.DeepClone();
-            var vault = KeyVaultModel.NewVault(r.Id.ItemPath, location, _world.TenantId, merged);
+            var vault = KeyVaultModel.NewVault(r.Id.ItemPath, location, _world.TenantId, merged, _world.Store.Cloud);
             vault["tags"] = body["tags"]?.DeepClone() ?? new JsonObject();
             _world.Store.Put(r.Id.ItemPath, vault);
             return new ArmResult(existing == null ? 201 : 200, ResourceStore.Present(_world.Store.Get(r.Id.ItemPath)!));
@@ -81,7 +81,7 @@ namespace CmkPowerShell.Emulator
                 }
             }
             if (body["tags"] is JsonObject tags) existing["tags"] = tags.DeepClone();
-            var rebuilt = KeyVaultModel.NewVault(r.Id.ItemPath, existing["location"]!.GetValue<string>(), _world.TenantId, (JsonObject)existing["properties"]!);
+            var rebuilt = KeyVaultModel.NewVault(r.Id.ItemPath, existing["location"]!.GetValue<string>(), _world.TenantId, (JsonObject)existing["properties"]!, _world.Store.Cloud);
             rebuilt["tags"] = existing["tags"]?.DeepClone();
             _world.Store.Put(r.Id.ItemPath, rebuilt);
             return ArmResult.Ok(ResourceStore.Present(_world.Store.Get(r.Id.ItemPath)!));

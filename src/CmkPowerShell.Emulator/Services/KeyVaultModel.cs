@@ -12,12 +12,18 @@ namespace CmkPowerShell.Emulator
         public const string VaultType = "Microsoft.KeyVault/vaults";
         public const string KeyType = "Microsoft.KeyVault/vaults/keys";
         public const string VersionType = "Microsoft.KeyVault/vaults/keys/versions";
+        public const string HsmType = "Microsoft.KeyVault/managedHSMs";
 
-        public static string VaultUri(string vaultName) => $"https://{vaultName.ToLowerInvariant()}.vault.azure.net/";
+        public static string VaultUri(string vaultName, EmulatedCloud cloud) => $"https://{vaultName.ToLowerInvariant()}.{cloud.KeyVaultDnsSuffix}/";
 
         /// <summary>The management plane reports key URIs with the explicit :443 port (see the getKey examples).</summary>
-        public static string KeyUri(string vaultName, string keyName) =>
-            $"https://{vaultName.ToLowerInvariant()}.vault.azure.net:443/keys/{keyName}";
+        public static string KeyUri(string host, string keyName) => $"https://{host}:443/keys/{keyName}";
+
+        public static bool IsHsm(JsonObject vaultOrHsm) => string.Equals(vaultOrHsm["type"]?.GetValue<string>(), HsmType, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>"{name}.vault.azure.net" or "{name}.managedhsm.azure.net" in the imitated cloud.</summary>
+        public static string Host(JsonObject vaultOrHsm, EmulatedCloud cloud) =>
+            $"{vaultOrHsm["name"]!.GetValue<string>().ToLowerInvariant()}.{(IsHsm(vaultOrHsm) ? cloud.ManagedHsmDnsSuffix : cloud.KeyVaultDnsSuffix)}";
 
         public static string RecoveryLevel(JsonObject vault)
         {
@@ -65,18 +71,20 @@ namespace CmkPowerShell.Emulator
             };
             if (spec.KeySize is { } size && spec.Kty.StartsWith("RSA", StringComparison.OrdinalIgnoreCase)) properties["keySize"] = size;
             if (spec.CurveName != null) properties["curveName"] = spec.CurveName;
-            var keyUri = KeyUri(vaultName, keyName);
+            var keyUri = KeyUri(Host(vault, store.Cloud), keyName);
             properties["keyUri"] = keyUri;
             properties["keyUriWithVersion"] = keyUri + "/" + version;
 
-            var location = vault["location"]?.GetValue<string>();
+            // Vault keys carry their vault's location; ManagedHsmKey (a proxy resource) has none.
+            var location = IsHsm(vault) ? null : vault["location"]?.GetValue<string>();
             var versionResource = new JsonObject
             {
                 ["name"] = version,
-                ["type"] = VersionType,
+                ["type"] = IsHsm(vault) ? HsmType + "/keys/versions" : VersionType,
                 ["location"] = location,
                 ["properties"] = properties.DeepClone(),
             };
+            if (location == null) versionResource.Remove("location");
             store.Put(keyId + "/versions/" + version, versionResource);
 
             var existingKey = store.Get(keyId);
@@ -85,13 +93,14 @@ namespace CmkPowerShell.Emulator
             var keyResource = new JsonObject
             {
                 ["name"] = keyName,
-                ["type"] = KeyType,
+                ["type"] = IsHsm(vault) ? HsmType + "/keys" : KeyType,
                 ["location"] = location,
                 ["tags"] = existingKey?["tags"]?.DeepClone() ?? new JsonObject(),
                 ["properties"] = keyProps,
             };
             if (existingKey?["properties"]?["attributes"]?["created"] is JsonNode firstCreated)
                 ((JsonObject)keyProps["attributes"]!)["created"] = firstCreated.DeepClone();
+            if (location == null) keyResource.Remove("location");
             ResourceStore.Hidden(keyResource)["currentVersion"] = version;
             store.Put(keyId, keyResource);
             return version;
@@ -122,7 +131,34 @@ namespace CmkPowerShell.Emulator
                 ? new[] { "sign", "verify" }
                 : new[] { "encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey" };
 
-        public static JsonObject NewVault(string id, string location, string tenantId, JsonObject? properties)
+        /// <summary>
+        /// A Managed HSM as ManagedHsms_Get shapes it (Key Vault 2026-02-01). Soft delete is always on for an HSM; its keys are
+        /// authorized by the HSM's local RBAC, which lives in the data plane and is kept here as hidden state.
+        /// </summary>
+        public static JsonObject NewManagedHsm(string id, string location, string tenantId, JsonObject? properties, EmulatedCloud cloud)
+        {
+            var parsed = ArmId.Parse(id);
+            var props = properties != null ? (JsonObject)properties.DeepClone() : new JsonObject();
+            props["tenantId"] ??= tenantId;
+            props["initialAdminObjectIds"] ??= new JsonArray();
+            props["hsmUri"] = $"https://{parsed.Name!.ToLowerInvariant()}.{cloud.ManagedHsmDnsSuffix}/";
+            props["enableSoftDelete"] = true;
+            props["softDeleteRetentionInDays"] ??= 90;
+            props["publicNetworkAccess"] ??= "Enabled";
+            props["provisioningState"] = "Succeeded";
+            props["securityDomainProperties"] ??= new JsonObject { ["activationStatus"] = "Active", ["activationStatusMessage"] = "Your HSM has been activated and can be used for cryptographic operations." };
+            return new JsonObject
+            {
+                ["name"] = parsed.Name,
+                ["type"] = HsmType,
+                ["location"] = location,
+                ["tags"] = new JsonObject(),
+                ["sku"] = new JsonObject { ["family"] = "B", ["name"] = "Standard_B1" },
+                ["properties"] = props,
+            };
+        }
+
+        public static JsonObject NewVault(string id, string location, string tenantId, JsonObject? properties, EmulatedCloud cloud)
         {
             var parsed = ArmId.Parse(id);
             var props = properties != null ? (JsonObject)properties.DeepClone() : new JsonObject();
@@ -132,7 +168,7 @@ namespace CmkPowerShell.Emulator
             props["enableSoftDelete"] ??= true;
             props["softDeleteRetentionInDays"] ??= 90;
             props["enableRbacAuthorization"] ??= true;
-            props["vaultUri"] = VaultUri(parsed.Name!);
+            props["vaultUri"] = VaultUri(parsed.Name!, cloud);
             props["publicNetworkAccess"] ??= "Enabled";
             props["provisioningState"] = "Succeeded";
             props["privateEndpointConnections"] ??= new JsonArray();

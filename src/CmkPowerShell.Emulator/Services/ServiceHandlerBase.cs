@@ -94,7 +94,7 @@ namespace CmkPowerShell.Emulator
             }
             var location = candidate["location"]?.GetValue<string>() ?? ParentLocation(id) ?? "westeurope";
             var op = World.StartOperation(r, location, failure?.AsError, apply);
-            JsonNode? body = shape.AcceptedStatus == 201 ? ResourceStore.Present(Present(Updating(candidate))) : null;
+            JsonNode? body = shape.AcceptedStatus is 200 or 201 ? ResourceStore.Present(Present(Updating(candidate))) : null;
             return World.Accepted(op, shape.AcceptedStatus, shape.AsyncHeader, shape.LocationHeader, body);
         }
 

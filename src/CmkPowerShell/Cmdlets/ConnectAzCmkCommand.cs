@@ -66,7 +66,12 @@ namespace CmkPowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? TrustedCertificateThumbprint { get; set; }
 
-        [Parameter(HelpMessage = "The tenant (directory) id or domain to sign in to.")]
+        // One attribute per set, never an all-sets attribute beside set-specific ones: PowerShell then cannot tell the
+        // sets apart ("-Tenant -Identity" was AmbiguousParameterSet).
+        [Parameter(ParameterSetName = DefaultSet, HelpMessage = "The tenant (directory) id or domain to sign in to.")]
+        [Parameter(ParameterSetName = IdentitySet, HelpMessage = "The tenant (directory) id or domain to sign in to.")]
+        [Parameter(ParameterSetName = TokenSet, HelpMessage = "The tenant (directory) id or domain to sign in to.")]
+        [Parameter(ParameterSetName = ProfileSet, HelpMessage = "The tenant (directory) id or domain to sign in to.")]
         [Parameter(ParameterSetName = SecretSet, Mandatory = true, HelpMessage = "The tenant of the service principal.")]
         [Parameter(ParameterSetName = CertificateFileSet, Mandatory = true, HelpMessage = "The tenant of the service principal.")]
         [Parameter(ParameterSetName = CertificateStoreSet, Mandatory = true, HelpMessage = "The tenant of the service principal.")]
@@ -183,6 +188,7 @@ namespace CmkPowerShell.Cmdlets
                 SubscriptionId = profile.SubscriptionId,
                 CredentialKind = CmkCredentialKind.AccessToken,
                 AccessToken = ToSecureString(profile.AccessToken),
+                ImitatedCloud = profile.Cloud,
             };
         }
 

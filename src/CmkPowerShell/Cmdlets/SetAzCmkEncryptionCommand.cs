@@ -15,7 +15,7 @@ namespace CmkPowerShell.Cmdlets
     public sealed class SetAzCmkEncryptionCommand : CmkServiceCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource id of the NetApp account, Data Box job, Kusto cluster, Cassandra cluster or Batch account.")]
+            HelpMessage = "The resource id of the NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, storage account, disk encryption set or SQL server.")]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string ResourceId { get; set; } = "";
@@ -32,7 +32,7 @@ namespace CmkPowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? UserAssignedIdentityId { get; set; }
 
-        [Parameter(HelpMessage = "NetApp Files: the application (client) id of the multi-tenant app for a key in another tenant.")]
+        [Parameter(HelpMessage = "NetApp Files, Storage, disk encryption sets: the application (client) id of the multi-tenant app for a key in another tenant.")]
         public Guid? FederatedClientId { get; set; }
 
         [Parameter(HelpMessage = "Managed Cassandra: only these data centers (default: all of the cluster's).")]
@@ -42,6 +42,9 @@ namespace CmkPowerShell.Cmdlets
         [Parameter(HelpMessage = "Managed Cassandra: another key for backups (default: the same key).")]
         [ValidateNotNullOrEmpty]
         public string? BackupKeyUri { get; set; }
+
+        [Parameter(HelpMessage = "Disk encryption sets and SQL servers: turn the service's rotation to the latest key version on (-AutoRotate) or off (-AutoRotate:$false); left as it is when not given.")]
+        public SwitchParameter AutoRotate { get; set; }
 
         [Parameter(HelpMessage = "Grant the identity least-privilege access to the key before setting it.")]
         public SwitchParameter GrantAccess { get; set; }
@@ -59,6 +62,7 @@ namespace CmkPowerShell.Cmdlets
                 IdentityType = IdentityType == null ? (CmkIdentityType?)null : (CmkIdentityType)Enum.Parse(typeof(CmkIdentityType), IdentityType, true),
                 UserAssignedIdentityId = UserAssignedIdentityId,
                 FederatedClientId = FederatedClientId?.ToString(),
+                AutoRotate = MyInvocation.BoundParameters.ContainsKey(nameof(AutoRotate)) ? AutoRotate.IsPresent : (bool?)null,
                 DataCenterNames = DataCenterName,
                 BackupKeyUri = BackupKeyUri,
                 GrantAccess = GrantAccess,

@@ -78,11 +78,11 @@ namespace CmkPowerShell.Cmdlets
         public string? KeyVersion { get; set; }
 
         [Parameter(ParameterSetName = ByKeyUri, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Parameter(ParameterSetName = ByVaultName, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Parameter(ParameterSetName = ByVaultId, ValueFromPipelineByPropertyName = true,
-            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account); its service, region and identity are read from it.")]
+            HelpMessage = "The resource that would use the key (NetApp account, Data Box job, Kusto cluster, Cassandra cluster, Batch account, Event Hubs or Service Bus namespace, container registry); its service, region and identity are read from it.")]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
         public string[]? ResourceId { get; set; }
@@ -114,6 +114,12 @@ namespace CmkPowerShell.Cmdlets
         [Parameter(ParameterSetName = ByVaultIdForService, HelpMessage = "The resource id of the user-assigned identity that would reach the key.")]
         [ValidateNotNullOrEmpty]
         public string? UserAssignedIdentityId { get; set; }
+
+        [Parameter(ParameterSetName = ByKeyUriForService, HelpMessage = "The SKU (tier) the future resource will have, such as Premium; checked where the service takes a key only under some SKUs (Event Hubs, Service Bus).")]
+        [Parameter(ParameterSetName = ByVaultNameForService, HelpMessage = "The SKU (tier) the future resource will have, such as Premium; checked where the service takes a key only under some SKUs (Event Hubs, Service Bus).")]
+        [Parameter(ParameterSetName = ByVaultIdForService, HelpMessage = "The SKU (tier) the future resource will have, such as Premium; checked where the service takes a key only under some SKUs (Event Hubs, Service Bus).")]
+        [ValidateNotNullOrEmpty]
+        public string? Sku { get; set; }
 
         [Parameter(HelpMessage = "Warn when the key expires within this many days (default 30).")]
         [ValidateRange(0, 36500)]
@@ -231,13 +237,14 @@ namespace CmkPowerShell.Cmdlets
                     "Pass either -IdentityPrincipalId or -UserAssignedIdentityId, not both.", target: null,
                     recommendedAction: "Give the principal id of a system-assigned identity, or the resource id of a user-assigned one.");
             }
-            return RequirementTarget.ForService(Service, Location, IdentityPrincipalId, UserAssignedIdentityId);
+            return RequirementTarget.ForService(Service, Location, IdentityPrincipalId, UserAssignedIdentityId, Sku);
         }
 
         private string DescribeServiceTarget()
         {
             var identity = UserAssignedIdentityId ?? IdentityPrincipalId;
-            return identity is null ? $"{Service} in {Location}" : $"{Service} in {Location}, identity {identity}";
+            var what = Sku is null ? $"{Service} in {Location}" : $"{Service} {Sku} in {Location}";
+            return identity is null ? what : $"{what}, identity {identity}";
         }
 
         private sealed class Input

@@ -22,10 +22,12 @@ namespace CmkPowerShell.Connection
         private static readonly string[] TenantNames = { "tenantId", "tenant" };
         private static readonly string[] SubscriptionNames = { "subscriptionId", "subscription" };
         private static readonly string[] TokenNames = { "accessToken", "token" };
+        private static readonly string[] CloudNames = { "cloud", "environment" };
 
         private EmulatorProfile(string path, Uri endpoint, Uri? authorityHost, string thumbprint, string tenantId,
-            string subscriptionId, string accessToken)
+            string subscriptionId, string accessToken, string? cloud)
         {
+            Cloud = cloud;
             Path = path;
             ResourceManagerEndpoint = endpoint;
             AuthorityHost = authorityHost;
@@ -42,6 +44,8 @@ namespace CmkPowerShell.Connection
         public string TenantId { get; }
         public string SubscriptionId { get; }
         public string AccessToken { get; }
+        /// <summary>The well-known cloud the emulator's scenario imitates (its vault and HSM hosts), or null for the public cloud.</summary>
+        public string? Cloud { get; }
 
         public static EmulatorProfile Load(string path)
         {
@@ -72,7 +76,8 @@ namespace CmkPowerShell.Connection
                 throw Invalid(path, $"the authority '{authorityText}' is not an absolute URI");
             }
             return new EmulatorProfile(path, endpoint, authority, Required(root, path, ThumbprintNames),
-                Required(root, path, TenantNames), Required(root, path, SubscriptionNames), Required(root, path, TokenNames));
+                Required(root, path, TenantNames), Required(root, path, SubscriptionNames), Required(root, path, TokenNames),
+                Optional(root, CloudNames));
         }
 
         private static string Required(JsonObject root, string path, string[] names)

@@ -229,9 +229,15 @@ namespace CmkPowerShell
                 // Write* under -ErrorAction Stop, a declined confirmation that halts) must reach it unchanged.
                 throw;
             }
-            catch (Exception) when (_stopping.IsCancellationRequested)
+            catch (Exception ex) when (_stopping.IsCancellationRequested)
             {
-                // The user asked to stop: whatever the aborted HTTP calls or polls threw is noise.
+                // The user asked to stop: whatever the aborted HTTP calls or polls threw is noise, except a write Azure had
+                // already accepted. The pipeline is stopping, so the streams are closed; the host's own warning line is not.
+                if (ex is CmkException { ErrorId: CmkErrors.OperationOutcomeUnknownId } unknown)
+                {
+                    try { Host.UI.WriteWarningLine(unknown.Message + " " + unknown.RecommendedAction); }
+                    catch (Exception) { /* a host without a UI: nothing more to say */ }
+                }
                 return false;
             }
             catch (Exception ex)

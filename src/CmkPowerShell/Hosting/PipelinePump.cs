@@ -80,6 +80,8 @@ namespace CmkPowerShell.Hosting
         /// Throws <see cref="OperationCanceledException"/> as soon as the cancellation token fires, without
         /// waiting for the work to notice.
         /// </summary>
+        private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(250);
+
         public T Run<T>(Func<Task<T>> work)
         {
             if (!IsOwnerThread)
@@ -103,6 +105,15 @@ namespace CmkPowerShell.Hosting
                 {
                     action();
                 }
+            }
+            catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+            {
+                // The work stops promptly on the same token; give it a moment to say what stopping left behind (an accepted
+                // write whose outcome is now unknown), so the cmdlet can tell the user instead of going silent.
+                try { task.Wait(StopGrace); } catch (AggregateException) { }
+                if (task.IsFaulted && task.Exception!.InnerException is Core.Errors.CmkException reported)
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(reported).Throw();
+                throw;
             }
             finally
             {

@@ -229,8 +229,11 @@ namespace CmkPowerShell.Tests.Azure
             {
                 host.CancelAfter(TimeSpan.FromMilliseconds(500));
                 var sw = Stopwatch.StartNew();
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.SendAsync(new HttpMethod("PATCH"), Kusto,
+                // The PATCH was accepted before the stop: a typed unknown outcome (the operation goes on in Azure), not a bare cancellation.
+                var stopped = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(new HttpMethod("PATCH"), Kusto,
                     new JsonObject { ["tags"] = new JsonObject() }, host.CancellationToken));
+                Assert.Equal("OperationOutcomeUnknown", stopped.ErrorId);
+                Assert.IsAssignableFrom<OperationCanceledException>(stopped.InnerException);
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"Still polling {sw.Elapsed} after cancellation.");
                 var polls = _emulator.Server.Log.Count(e => e.Method == "GET" && e.Path.Contains("operation", StringComparison.OrdinalIgnoreCase) && e.Time > DateTimeOffset.UtcNow.AddSeconds(-1));
                 await Task.Delay(300);

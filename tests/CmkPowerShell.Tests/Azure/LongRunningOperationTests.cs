@@ -152,7 +152,12 @@ namespace CmkPowerShell.Tests.Azure
             host.CancelAfter(TimeSpan.FromMilliseconds(300));
 
             var sw = Stopwatch.StartNew();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), host.CancellationToken));
+            // Stopping the poll of an accepted write is not a silent cancellation: the operation goes on in Azure.
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => session.SendAsync(HttpMethod.Put, Cluster, new JsonObject(), host.CancellationToken));
+            Assert.Equal("OperationOutcomeUnknown", ex.ErrorId);
+            Assert.IsAssignableFrom<OperationCanceledException>(ex.InnerException);
+            Assert.Contains("/operationResults/op1", ex.Message);
+            Assert.Contains("goes on in Azure", ex.Message);
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"Polling went on for {sw.Elapsed} after cancellation.");
             Assert.Single(arm.To("GET", "/operationResults/op1$"));
         }

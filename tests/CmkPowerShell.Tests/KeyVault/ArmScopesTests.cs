@@ -1,3 +1,4 @@
+using System;
 using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.KeyVault;
 
@@ -30,6 +31,23 @@ namespace CmkPowerShell.Tests.KeyVault
             var ex = Assert.ThrowsAny<CmkException>(() => ArmScopes.ParseResourceId(input, ArmScopes.KeyVaultType));
             Assert.Equal("InvalidResourceId", ex.ErrorId);
             Assert.Equal(CmkErrorCategory.InvalidArgument, ex.Category);
+        }
+
+        [Theory]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/../providers/Microsoft.Kusto/clusters/c1", "dot segment '..' at position 68")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c1/./", "dot segment '.'")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c%31", "percent-escape at position 107")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c1\u202E", "U+202E (RIGHT-TO-LEFT OVERRIDE) at position 108")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg\u200D/providers/Microsoft.Kusto/clusters/c1", "U+200D (ZERO WIDTH JOINER) at position 70")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c1\u00A0", "trailing white space U+00A0 (NO-BREAK SPACE) at position 108")]
+        [InlineData("/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c1\n", "trailing white space U+000A (LINE FEED)")]
+        public void Refuses_ids_that_normalisation_would_rewrite_naming_the_character_and_position(string escaped, string reason)
+        {
+            var input = System.Text.RegularExpressions.Regex.Unescape(escaped);
+            var ex = Assert.IsType<CmkInputException>(Assert.ThrowsAny<CmkException>(() => ArmScopes.ParseResourceId(input, parameterName: "UserAssignedIdentityId")));
+            Assert.Equal("InvalidResourceId", ex.ErrorId);
+            Assert.Equal("UserAssignedIdentityId", ex.ParameterName);
+            Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
         }
 
         [Theory]

@@ -35,11 +35,11 @@ namespace CmkPowerShell.Tests.KeyVault
         [InlineData("https://kv-good.vault.azure.net/keys/cmk?api-version=7.5", "query")]
         [InlineData("https://kv-good.vault.azure.net/keys/cmk#frag", "fragment")]
         [InlineData("https://user@kv-good.vault.azure.net/keys/cmk", "user")]
-        [InlineData("https://kv-good.example.com/keys/cmk", "not a key vault")]
         [InlineData("https://kv-good.vault.azure.net/secrets/cmk", "/keys/")]
         [InlineData("https://kv-good.vault.azure.net/keys", "/keys/")]
         [InlineData("https://kv-good.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef/extra", "/keys/")]
-        [InlineData("https://kv-good.vault.azure.net/keys/cmk/", "32 hexadecimal")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/", "ends with '/'")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef/", "ends with '/'")]
         [InlineData("https://kv-good.vault.azure.net/keys/cmk/123", "32 hexadecimal")]
         [InlineData("https://kv-good.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdeg", "32 hexadecimal")]
         [InlineData("https://kv-good.vault.azure.net/keys/c_mk", "key name")]
@@ -57,6 +57,44 @@ namespace CmkPowerShell.Tests.KeyVault
             Assert.False(string.IsNullOrEmpty(ex.RecommendedAction));
             Assert.False(KeyIdentifier.TryParse(input, out var none));
             Assert.Null(none);
+        }
+
+        [Theory]
+        [InlineData("https://kv-good.vault.azure.net/secrets/../keys/cmk", "dot segment '..' at position 41")]
+        [InlineData("https://kv-good.vault.azure.net/keys/./cmk", "dot segment '.' at position 38")]
+        [InlineData("https://kv-good.vault.azure.net/k%65ys/cmk", "percent-escape at position 34")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cm%6B", "percent-escape at position 40")]
+        [InlineData("https://kv-\u202Egood.vault.azure.net/keys/cmk", "U+202E (RIGHT-TO-LEFT OVERRIDE) at position 12")]
+        [InlineData("https://kv-good.vault.azure.net/keys/c\u200Bmk", "U+200B (ZERO WIDTH SPACE) at position 39")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk\u00A0", "trailing white space U+00A0 (NO-BREAK SPACE) at position 41")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk ", "trailing white space U+0020 (SPACE) at position 41")]
+        [InlineData(" https://kv-good.vault.azure.net/keys/cmk", "leading white space U+0020 (SPACE) at position 1")]
+        [InlineData("https://kv-good.vault.azure.net/keys/cmk\t", "U+0009 (TAB) at position 41")]
+        [InlineData("https://kv-good.vault.azure.net\\u005Ckeys\\u005Ccmk", "backslash at position 32")]
+        public void Refuses_what_Uri_normalisation_would_rewrite_naming_the_character_and_position(string escaped, string reason)
+        {
+            var input = System.Text.RegularExpressions.Regex.Unescape(escaped);
+            var ex = Assert.IsType<CmkInputException>(Assert.ThrowsAny<CmkException>(() => KeyIdentifier.Parse(input)));
+            Assert.Equal("InvalidKeyUri", ex.ErrorId);
+            Assert.Equal("KeyUri", ex.ParameterName);
+            Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+            Assert.False(KeyIdentifier.TryParse(input, out _));
+            Assert.Equal("InvalidKeyUri", Assert.ThrowsAny<CmkException>(() => KeyIdentifier.ParseAnyHost(input)).ErrorId);
+        }
+
+        [Fact]
+        public void A_host_that_is_no_key_vault_is_the_cloud_host_error_and_parses_for_the_requirement_engine()
+        {
+            var ex = Assert.IsType<CmkInputException>(Assert.ThrowsAny<CmkException>(() => KeyIdentifier.Parse("https://kv-good.example.com/keys/cmk")));
+            Assert.Equal("KeyVaultHostNotInCloud", ex.ErrorId);
+            Assert.Equal("KeyUri", ex.ParameterName);
+            Assert.Contains("'kv-good.example.com' is not a key vault or Managed HSM host", ex.Message);
+
+            var any = KeyIdentifier.ParseAnyHost("https://kv-good.example.com/keys/cmk");
+            Assert.False(any.IsKeyVaultHost);
+            Assert.Equal("kv-good.example.com", any.Host);
+            Assert.False(any.IsInCloud(AzureCloud.AzureCloudPublic));
+            Assert.True(KeyIdentifier.ParseAnyHost("https://kv-good.vault.azure.net/keys/cmk").IsKeyVaultHost);
         }
 
         [Theory]

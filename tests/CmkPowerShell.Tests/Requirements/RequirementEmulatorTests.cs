@@ -30,21 +30,7 @@ namespace CmkPowerShell.Tests.Requirements
         public Task DisposeAsync() => Emulator.DisposeAsync();
 
         /// <summary>A session for a bearer token (Get-AzAccessToken style), pinned to the emulator's certificate.</summary>
-        public Task<CmkSession> ConnectAsync(string token)
-        {
-            var secure = new SecureString();
-            foreach (var c in token) secure.AppendChar(c);
-            secure.MakeReadOnly();
-            return CmkSession.ConnectAsync(new CmkConnectionOptions
-            {
-                ResourceManagerEndpoint = Emulator.Server.Endpoint,
-                TrustedCertificateThumbprint = Emulator.Server.CertificateThumbprint,
-                TenantId = Emulator.Server.TenantId,
-                SubscriptionId = Emulator.Server.SubscriptionId,
-                CredentialKind = CmkCredentialKind.AccessToken,
-                AccessToken = secure,
-            }, new RecordingHost());
-        }
+        public Task<CmkSession> ConnectAsync(string token) => EmulatorSessions.ConnectAsync(Emulator.Server, new RecordingHost(), bearer: token);
     }
 
     /// <summary>
@@ -97,6 +83,89 @@ namespace CmkPowerShell.Tests.Requirements
             Assert.Contains("AuthorizationFailed", access.Message);
             Assert.Empty(DemoScenarioStandInTests.Ids(results, RequirementStatus.Failed));
             Assert.Equal(new[] { CheckIds.IdentityAccess }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Warning));
+        }
+
+        [Theory]
+        [InlineData("https://kv-good.vault.usgovcloudapi.net/keys/cmk", "vault.azure.net")]   // a same-named vault exists in this cloud
+        [InlineData("https://kv-good.managedhsm.azure.cn/keys/cmk", "managedhsm.azure.net")]
+        [InlineData("https://kv-good.example.com/keys/cmk", "is not a key vault or Managed HSM host")]
+        public async Task A_key_on_another_clouds_or_no_vaults_host_fails_the_cloud_host_check_and_sends_no_request(string keyUri, string said)
+        {
+            _f.Emulator.Server.Log.Clear();
+            var before = _f.Admin.Requests.Snapshot();
+
+            var results = await RunAsync(_f.Admin, keyUri, "kusto");
+
+            var host = Assert.Single(results, r => r.Check == CheckIds.KeyUriCloudHost);
+            Assert.Equal(RequirementStatus.Failed, host.Status);
+            Assert.Contains(said, host.Message);
+            Assert.Equal(new[] { CheckIds.KeyUriCloudHost }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Failed));
+            Assert.Empty(DemoScenarioStandInTests.Ids(results, RequirementStatus.Warning));
+            foreach (var check in new[] { CheckIds.KeyVaultExists, CheckIds.KeyVaultPurgeProtection, CheckIds.KeyExists, CheckIds.KeyEnabled,
+                         CheckIds.IdentityPresent, CheckIds.IdentityType, CheckIds.IdentityAccess })
+            {
+                var skipped = Assert.Single(results, r => r.Check == check);
+                Assert.Equal(RequirementStatus.Skipped, skipped.Status);
+                Assert.Contains(CheckIds.KeyUriCloudHost, skipped.Message);
+            }
+            Assert.Empty(_f.Emulator.Server.Log.Entries);
+            Assert.Equal(0, _f.Admin.Requests.Snapshot().Minus(before).Total);
+        }
+
+        [Fact]
+        public async Task A_cluster_without_identity_fails_Identity_Present_and_says_how_to_enable_and_grant_it()
+        {
+            var emulator = new EmulatorFixture();
+            await emulator.InitializeAsync();
+            try
+            {
+                var admin = await EmulatorSessions.ConnectAsync(emulator.Server, new RecordingHost());
+                var kusto = emulator.RgPath + "/providers/Microsoft.Kusto/clusters/kusto-demo";
+                emulator.Server.Store.Update(kusto, c => c["identity"] = new JsonObject { ["type"] = "None" });
+
+                var results = await RequirementEngine.RunAsync(Request(DemoWorld.KeyUri("kv-good", "cmk"), "kusto"), admin, null, CancellationToken.None);
+
+                var present = Assert.Single(results, r => r.Check == CheckIds.IdentityPresent);
+                Assert.Equal(RequirementStatus.Failed, present.Status);
+                Assert.Contains("Set-AzCmkEncryption -GrantAccess", present.Message);
+                Assert.Equal(new[] { CheckIds.IdentityPresent }, DemoScenarioStandInTests.Ids(results, RequirementStatus.Failed));
+            }
+            finally
+            {
+                await emulator.DisposeAsync();
+            }
+        }
+
+        [Fact]
+        public async Task A_user_assigned_only_identity_on_a_system_assigned_only_service_is_reported_and_fails_Identity_Type()
+        {
+            var emulator = new EmulatorFixture();
+            await emulator.InitializeAsync();
+            try
+            {
+                var admin = await EmulatorSessions.ConnectAsync(emulator.Server, new RecordingHost());
+                var cassandra = emulator.RgPath + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
+                var uai = emulator.RgPath + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-good";
+                var principal = emulator.Server.Store.Get(uai)!["properties"]!["principalId"]!.GetValue<string>();
+                emulator.Server.Store.Update(cassandra, c => c["identity"] = new JsonObject
+                {
+                    ["type"] = "UserAssigned",
+                    ["userAssignedIdentities"] = new JsonObject { [uai] = new JsonObject { ["principalId"] = principal } },
+                });
+
+                var results = await RequirementEngine.RunAsync(Request(DemoWorld.KeyUri("kv-good", "cmk"), "cassandra"), admin, null, CancellationToken.None);
+
+                var present = Assert.Single(results, r => r.Check == CheckIds.IdentityPresent);
+                Assert.Equal(RequirementStatus.Passed, present.Status);
+                Assert.Contains(uai, present.Message);
+                var type = Assert.Single(results, r => r.Check == CheckIds.IdentityType);
+                Assert.Equal(RequirementStatus.Failed, type.Status);
+                Assert.Contains("UserAssigned", type.Message);
+            }
+            finally
+            {
+                await emulator.DisposeAsync();
+            }
         }
 
         [Fact]

@@ -296,7 +296,7 @@ namespace CmkPowerShell.Tests.Requirements
         {
             var ids = new[]
             {
-                "KeyUri.Format", "KeyUri.CloudHost", "KeyVault.Exists", "KeyVault.SoftDelete", "KeyVault.PurgeProtection", "KeyVault.Region",
+                "KeyUri.Format", "KeyUri.CloudHost", "Resource.Sku", "KeyVault.Exists", "KeyVault.SoftDelete", "KeyVault.PurgeProtection", "KeyVault.Region", "KeyVault.Tenant",
                 "KeyVault.Firewall", "KeyVault.PrivateEndpoint", "Key.Exists", "Key.Type", "Key.Size", "Key.Enabled", "Key.NotExpired",
                 "Key.Active", "Key.ExpiryWindow", "Key.Operations", "Identity.Present", "Identity.Type", "Identity.Access",
             };
@@ -308,7 +308,11 @@ namespace CmkPowerShell.Tests.Requirements
                 Assert.NotEmpty(c.Services);
             });
             Assert.Equal(new[] { CmkService.NetAppFiles }, RequirementCatalogue.Get("KeyVault.PrivateEndpoint").Services);
-            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer }, RequirementCatalogue.Get("KeyVault.Region").Services);
+            // Region and SKU follow the services' profiles (SameRegionRequired, SupportedSkus), so a new service needs no catalogue edit.
+            var all = (CmkService[])Enum.GetValues(typeof(CmkService));
+            Assert.Equal(new[] { CmkService.NetAppFiles, CmkService.DataExplorer, CmkService.PostgreSqlFlexibleServer, CmkService.RecoveryServicesVault, CmkService.DiskEncryptionSet }, all.Where(s => RequirementCatalogue.Get("KeyVault.Region").AppliesTo(s)));
+            Assert.Equal(new[] { CmkService.PostgreSqlFlexibleServer }, all.Where(s => RequirementCatalogue.Get("KeyVault.Tenant").AppliesTo(s)));
+            Assert.Equal(new[] { CmkService.EventHubs, CmkService.ServiceBus, CmkService.ContainerRegistry }, all.Where(s => RequirementCatalogue.Get("Resource.Sku").AppliesTo(s)));
         }
 
         [Fact]

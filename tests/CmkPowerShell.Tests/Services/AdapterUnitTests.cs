@@ -24,7 +24,7 @@ namespace CmkPowerShell.Tests.Services
         {
             Assert.Equal(Enum.GetValues(typeof(CmkService)).Cast<CmkService>(), CmkServiceAdapter.All.Select(a => a.Service));
             Assert.IsType<DataExplorerAdapter>(CmkServiceAdapter.ForResourceId(KustoId));
-            var ex = Assert.ThrowsAny<CmkException>(() => CmkServiceAdapter.ForResourceId(Rg + "/providers/Microsoft.Storage/storageAccounts/s"));
+            var ex = Assert.ThrowsAny<CmkException>(() => CmkServiceAdapter.ForResourceId(Rg + "/providers/Microsoft.Web/sites/s"));
             Assert.Equal("InvalidResourceId", ex.ErrorId);
         }
 

@@ -44,6 +44,21 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Fact]
+        public async Task A_key_disabled_as_the_write_arrives_is_a_key_state_error_with_its_fix_not_a_service_error()
+        {
+            // -SkipValidation stands for the race: the key was enabled when checked and is disabled when Batch reads it.
+            var ex = await Assert.ThrowsAsync<KeyStateException>(() => Manager.SetAsync(new CmkSetOptions(Batch, Key("kv-good", "disabled-key"))
+            {
+                SkipValidation = true,
+            }));
+
+            Assert.Equal("KeyDisabled", ex.ErrorId);
+            Assert.Equal("KeyDisabled", ex.ServiceCode);
+            Assert.Equal(CmkErrorCatalogue.Get("KeyDisabled").RecommendedAction, ex.RecommendedAction);
+            Assert.Single(Writes(Batch));
+        }
+
+        [Fact]
         public async Task A_user_assigned_identity_is_refused_before_any_call_that_writes()
         {
             var ex = await Assert.ThrowsAsync<CmkAccessException>(() => Manager.SetAsync(new CmkSetOptions(Batch, Key("kv-good"))

@@ -121,6 +121,38 @@ namespace CmkPowerShell.Tests.Services
             Assert.Empty(Writes());
         }
 
+        /// <summary>
+        /// CassandraDataCenters_CreateUpdate answers 200 (201 when new) with provisioningState "Updating" and an
+        /// Azure-AsyncOperation link, never 202 (issue 11): the module's write path must follow that to the end instead of
+        /// taking the 200 for the final answer, and surface a failed operation's own error.
+        /// </summary>
+        [Fact]
+        public async Task The_module_follows_the_spec_shaped_data_center_PUT_answer_to_its_end()
+        {
+            await Manager.SetAsync(Enable(Key("kv-good")) with { DataCenterNames = new[] { "dc2" } });
+            Emulator.Server.SetLroDelay(TimeSpan.FromMilliseconds(600));
+            var current = (await Session.GetAsync(Dc("dc1"), default))!;
+            var properties = (JsonObject)current["properties"]!.DeepClone();
+            properties.Remove("provisioningState");
+            properties["managedDiskCustomerKeyUri"] = Key("kv-good");
+            properties["backupStorageCustomerKeyUri"] = Key("kv-good");
+
+            var final = await Session.SendAsync(System.Net.Http.HttpMethod.Put, Dc("dc1"), new JsonObject { ["properties"] = properties }, default);
+
+            var put = Assert.Single(Writes(Dc("dc1")));
+            Assert.Equal(200, put.Status);
+            Assert.Equal("Succeeded", final!["properties"]!["provisioningState"]!.GetValue<string>());
+            Assert.Equal(Key("kv-good"), final["properties"]!["managedDiskCustomerKeyUri"]!.GetValue<string>());
+            Assert.Contains(Emulator.Server.Log.Entries, e => e.Path.Contains("/operationResults/", StringComparison.OrdinalIgnoreCase));
+
+            var failing = (JsonObject)properties.DeepClone();
+            failing["managedDiskCustomerKeyUri"] = Key("kv-nopurge");
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() =>
+                Session.SendAsync(System.Net.Http.HttpMethod.Put, Dc("dc1"), new JsonObject { ["properties"] = failing }, default));
+            Assert.Equal("KeyVaultPurgeProtectionNotEnabled", ex.ServiceCode); // the Cassandra table's code, from the operation's error
+            Assert.Equal(Key("kv-good"), (await Session.GetAsync(Dc("dc1"), default))!["properties"]!["managedDiskCustomerKeyUri"]!.GetValue<string>());
+        }
+
         [Fact]
         public async Task A_second_identical_set_makes_no_write()
         {

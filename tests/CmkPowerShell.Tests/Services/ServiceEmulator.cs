@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Security;
+using System.Threading;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Requirements;
 using CmkPowerShell.Core.Services;
 using CmkPowerShell.Emulator;
 using CmkPowerShell.Tests.Emulator;
@@ -41,6 +44,9 @@ namespace CmkPowerShell.Tests.Services
         protected string NetApp => $"{Rg}/providers/Microsoft.NetApp/netAppAccounts/anf-demo";
         protected string Cassandra => $"{Rg}/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo";
         protected string DataBox => $"{Rg}/providers/Microsoft.DataBox/jobs/databox-demo";
+        protected string Storage => $"{Rg}/providers/Microsoft.Storage/storageAccounts/stcmkdemo";
+        protected string Sql => $"{Rg}/providers/Microsoft.Sql/servers/sql-demo";
+        protected string Des => $"{Rg}/providers/Microsoft.Compute/diskEncryptionSets/des-demo";
         /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
         protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";
@@ -99,6 +105,19 @@ namespace CmkPowerShell.Tests.Services
                 },
             }));
             return vaultId;
+        }
+
+        /// <summary>
+        /// The checks Test-AzCmkKeyVault -Service -Location -UserAssignedIdentityId [-Sku] fails for a resource not created
+        /// yet (the pre-creation preflight), in catalogue order.
+        /// </summary>
+        protected async Task<string[]> PreflightFailuresAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
+            => (await PreflightAsync(service, keyUri, uai, sku, location)).Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
+
+        protected async Task<IReadOnlyList<CmkRequirementResult>> PreflightAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
+        {
+            var target = RequirementTarget.ForService(service, location, userAssignedIdentityId: Uai(uai), sku: sku);
+            return await RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri), target), Session, Host, CancellationToken.None);
         }
 
         protected IReadOnlyList<LoggedRequest> Log => Emulator.Server.Log.Entries;

@@ -43,6 +43,8 @@ namespace CmkPowerShell.Tests.Specs
             ["unwrapKey"] = "Key Vault data plane (see GetKey)",
             ["GetKeyRotationPolicy"] = "Key Vault data plane (see GetKey)",
             ["Resources"] = "Resource Graph is not part of the emulated surface (issue 7)",
+            ["GetOperationStatus"] = "Recovery Services vault-scoped operation URLs: the emulator answers vault writes with its own Azure-AsyncOperation/Location URLs, which clients follow",
+            ["GetOperationResult"] = "Recovery Services vault-scoped operation URLs (see GetOperationStatus)",
         };
 
         private readonly SpecValidatingEmulator emulator;
@@ -171,6 +173,20 @@ namespace CmkPowerShell.Tests.Specs
                 }
             }
 
+            else if (location is not null && (op.FinalStateVia ?? "original-uri") == "original-uri" && op.Method is "PUT" or "PATCH")
+            {
+                // ARM's rule for a Location-only operation whose result is the resource itself (Storage's create): poll
+                // Location until it stops answering 202, then read the resource.
+                for (var attempt = 0; ; attempt++)
+                {
+                    Assert.True(attempt < 200, what + ": operation never finished");
+                    var (pollStatus, body, _) = await SendAsync("GET", new Uri(Server.Endpoint, location).PathAndQuery, null, null);
+                    if (pollStatus == HttpStatusCode.Accepted) { await Task.Delay(20); continue; }
+                    if ((int)pollStatus >= 400 && body is JsonObject error && error["error"] is not null) return (null, error);
+                    break;
+                }
+            }
+
             var finalState = op.FinalStateVia ?? (op.Method == "POST" ? "location" : "original-uri");
             var original = $"{path}?api-version={apiVersion}";
             string? resultUri = finalState switch
@@ -231,8 +247,20 @@ namespace CmkPowerShell.Tests.Specs
             var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, value) in e.Parameters)
             {
+                if (value is JsonObject nested)
+                {
+                    // Ids inside a request body ("{subscriptionId}" in a disk encryption set's user-assigned identity).
+                    foreach (Match m in Regex.Matches(nested.ToJsonString(), "subscriptions/([^/\"]+)", RegexOptions.IgnoreCase))
+                        map[m.Groups[1].Value] = Server.SubscriptionId;
+                    continue;
+                }
                 if (value is not JsonValue v || !v.TryGetValue<string>(out var text)) continue;
-                if (name == "subscriptionId") map[text] = Server.SubscriptionId;
+                if (name == "subscriptionId")
+                {
+                    map[text] = Server.SubscriptionId;
+                    // Storage's examples use the placeholder "{subscription-id}", which the built path carries escaped.
+                    map[Uri.EscapeDataString(text)] = Server.SubscriptionId;
+                }
                 foreach (Match m in Regex.Matches(text, "subscriptions/([^/]+)", RegexOptions.IgnoreCase))
                     map[m.Groups[1].Value] = Server.SubscriptionId;
             }
@@ -259,16 +287,19 @@ namespace CmkPowerShell.Tests.Specs
 
             if (Preconditions.TryGetValue(e.Operation.OperationId, out var precondition) && chain.Count > 0)
                 Server.Store.Update(chain[^1], precondition);
+            SeedParentPreconditions(e, chain, body);
 
             if (body is not null)
             {
                 foreach (Match m in Regex.Matches(body, ReferencedIdPattern, RegexOptions.IgnoreCase))
                     foreach (var id in ResourceChain(m.Value)) SeedResource(e, id, map);
                 PlaceEndpointsInTheirNetworks(JsonNode.Parse(body));
+                SeedKeyVaultsNamedIn(JsonNode.Parse(body), chain);
             }
 
             foreach (var item in e.Responses.Where(r => r.Status == 200).Select(r => r.Body?["value"]).OfType<JsonArray>().SelectMany(a => a))
-                if (item?["id"]?.GetValue<string>() is { } itemId)
+                // A ResourceUriList (DiskEncryptionSets_ListAssociatedResources) lists ids as plain strings.
+                if ((item is JsonObject listed ? listed["id"]?.GetValue<string>() : item?.GetValue<string>()) is { } itemId)
                     foreach (var id in ResourceChain(Map(itemId, map))) SeedResource(e, id, map);
         }
 
@@ -298,7 +329,50 @@ namespace CmkPowerShell.Tests.Specs
             ["Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
             ["Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
             ["Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
+            // StorageAccountEnableCMK answers with the account's system-assigned identity: it had one before the key was set
+            // (customer-managed-keys-configure-existing-account), which the GET sample the account is seeded from lacks.
+            ["StorageAccounts_Update"] = HasSystemAssignedIdentity,
+            // Azure SQL and PostgreSQL flexible server share the operation id. ServerUpdateWithDataEncryptionEnabled changes
+            // the key of a PostgreSQL server created with one (its data encryption type is fixed at creation), which the
+            // ServerGet sample it is seeded from (no dataEncryption: SystemManaged) is not; a SQL server (no storage block) is left alone.
+            ["Servers_Update"] = CreatedWithCustomerManagedKey,
         };
+
+        private static void CreatedWithCustomerManagedKey(JsonObject server)
+        {
+            if (server["properties"] is JsonObject properties && properties["storage"] is not null)
+                properties["dataEncryption"] = new JsonObject { ["type"] = "AzureKeyVault" };
+        }
+
+        /// <summary>
+        /// State an example presumes on the resource's parent: a server key (ServerKeyCreateOrUpdate) is checked with
+        /// the server's identity, which the ServerGet sample lacks; a protector names a server key that exists.
+        /// </summary>
+        private void SeedParentPreconditions(SpecExample e, IReadOnlyList<string> chain, string? body)
+        {
+            if (chain.Count < 2) return;
+            var parent = chain[^2];
+            if (e.Operation.OperationId is "ServerKeys_CreateOrUpdate" or "EncryptionProtectors_CreateOrUpdate")
+                Server.Store.Update(parent, HasSystemAssignedIdentity);
+            if (e.Operation.OperationId == "EncryptionProtectors_CreateOrUpdate" && body != null
+                && JsonNode.Parse(body)?["properties"]?["serverKeyName"]?.GetValue<string>() is { } keyName && keyName != "ServiceManaged")
+            {
+                var parts = keyName.Split('_');
+                Server.Store.Put($"{parent}/keys/{keyName}", new JsonObject
+                {
+                    ["kind"] = "azurekeyvault",
+                    ["properties"] = new JsonObject
+                    {
+                        ["serverKeyType"] = "AzureKeyVault",
+                        ["uri"] = $"https://{parts[0]}.vault.azure.net/keys/{parts[1]}/{parts[2]}",
+                        ["thumbprint"] = "00000000000000000000000000000000",
+                    },
+                });
+            }
+        }
+
+        private static void HasSystemAssignedIdentity(JsonObject resource)
+            => resource["identity"] ??= new JsonObject { ["type"] = "SystemAssigned", ["principalId"] = Guid.NewGuid().ToString(), ["tenantId"] = Guid.NewGuid().ToString() };
 
         private static void UsesCustomerManagedKey(JsonObject account)
         {
@@ -335,6 +409,69 @@ namespace CmkPowerShell.Tests.Specs
                     foreach (var child in a) PlaceEndpointsInTheirNetworks(child);
                     break;
             }
+        }
+
+        /// <summary>
+        /// A body that puts the resource under a key names the vault by URI ({keyvaulturi, keyname} in Storage's examples);
+        /// the example presumes that vault exists, protects its keys and lets the resource's identities use the key, as
+        /// the service requires before it accepts the write. Without it the emulated service refuses the key as Azure
+        /// would, and a spec that declares no error answer (Storage) cannot show that refusal.
+        /// </summary>
+        private void SeedKeyVaultsNamedIn(JsonNode? body, IReadOnlyList<string> chain)
+        {
+            if (chain.Count == 0) return;
+            var keys = new List<(string Vault, string Key, string? Version)>();
+            CollectKeys(body, keys);
+            if (keys.Count == 0) return;
+            var principals = new List<string>();
+            foreach (var id in chain)
+                if (Server.Store.Get(id)?["identity"]?["principalId"]?.GetValue<string>() is { } system) principals.Add(system);
+            foreach (Match m in Regex.Matches(body!.ToJsonString(), ReferencedIdPattern, RegexOptions.IgnoreCase))
+                if (Server.Store.Get(m.Value)?["properties"]?["principalId"]?.GetValue<string>() is { } user) principals.Add(user);
+            foreach (var (vault, key, version) in keys)
+            {
+                // Vaults are found by name, as Azure finds them from a URI: examples in other groups share one.
+                foreach (var other in Server.Store.Where((id, o) => id.Contains("/providers/Microsoft.KeyVault/vaults/", StringComparison.OrdinalIgnoreCase)
+                             && string.Equals(o["name"]?.GetValue<string>(), vault, StringComparison.OrdinalIgnoreCase)))
+                    Server.Store.Remove(other["id"]!.GetValue<string>());
+                var vaultId = $"{chain[0]}/providers/Microsoft.KeyVault/vaults/{vault}";
+                Server.Store.Put(vaultId, new JsonObject
+                {
+                    ["location"] = "westus",
+                    ["properties"] = new JsonObject
+                    {
+                        ["tenantId"] = Server.TenantId,
+                        ["sku"] = new JsonObject { ["family"] = "A", ["name"] = "standard" },
+                        ["vaultUri"] = $"https://{vault}.vault.azure.net/",
+                        ["enableSoftDelete"] = true,
+                        ["enablePurgeProtection"] = true,
+                        ["accessPolicies"] = new JsonArray(principals.Select(p => (JsonNode)new JsonObject
+                        {
+                            ["tenantId"] = Server.TenantId,
+                            ["objectId"] = p,
+                            ["permissions"] = new JsonObject { ["keys"] = new JsonArray("get", "wrapKey", "unwrapKey") },
+                        }).ToArray()),
+                    },
+                });
+                Server.Store.AddKeyVersion(vaultId, key, new KeyVersionSpec(Version: version));
+            }
+        }
+
+        private static void CollectKeys(JsonNode? node, List<(string Vault, string Key, string? Version)> keys)
+        {
+            if (node is JsonArray array) { foreach (var item in array) CollectKeys(item, keys); return; }
+            if (node is not JsonObject o) return;
+            string? Field(string name) => o.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value is JsonValue v
+                && v.TryGetValue<string>(out var text) ? text : null;
+            var vaultUri = Field("keyvaulturi");
+            var keyName = Field("keyname");
+            if (vaultUri != null && keyName != null && Uri.TryCreate(vaultUri, UriKind.Absolute, out var uri))
+                keys.Add((uri.Host.Split('.')[0], keyName, null));
+            // A key identifier (a SQL server key's uri): https://{vault}.vault.azure.net/keys/{name}/{version}.
+            var keyId = Regex.Match(Field("uri") ?? "", @"^https://(?<vault>[^./]+)\.vault\.azure\.net/keys/(?<key>[^/]+)(/(?<version>[0-9a-fA-F]{32}))?$", RegexOptions.IgnoreCase);
+            if (keyId.Success)
+                keys.Add((keyId.Groups["vault"].Value, keyId.Groups["key"].Value, keyId.Groups["version"].Success ? keyId.Groups["version"].Value : null));
+            foreach (var (_, child) in o) CollectKeys(child, keys);
         }
 
         // ARM ids inside a request body: user-assigned identities, role definitions, vaults, storage accounts...

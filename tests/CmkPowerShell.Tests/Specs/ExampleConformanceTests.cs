@@ -42,8 +42,21 @@ namespace CmkPowerShell.Tests.Specs
             var e = ShippedSpecs.Examples[example];
             Assert.NotEmpty(e.Responses);
             foreach (var response in e.Responses)
-                SpecAssert.NoViolations(ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, response.Body), $"{example} response {response.Status}");
+            {
+                var violations = ShippedSpecs.Catalog.ValidateResponse(e.Operation, response.Status, response.Body)
+                    .Where(v => !IsUpstreamDefect(e, v)).ToList();
+                SpecAssert.NoViolations(violations, $"{example} response {response.Status}");
+            }
         }
+
+        /// <summary>
+        /// Upstream examples that break their own spec, as published: Sql 2021-11-01's server key answers leave out
+        /// properties.serverKeyType, which ServerKeyProperties marks required (the key's kind still says which it is).
+        /// The emulator answers with it; only these published samples are let through, for exactly this property.
+        /// </summary>
+        private static bool IsUpstreamDefect(SpecExample e, SpecViolation v)
+            => e.ApiVersion == "2021-11-01" && e.Operation.OperationId.StartsWith("ServerKeys_", StringComparison.Ordinal)
+               && v.Path.EndsWith("properties.serverKeyType", StringComparison.Ordinal) && v.Message == "required property is missing";
 
         [Theory]
         [MemberData(nameof(ShippedSpecs.ExampleNames), MemberType = typeof(ShippedSpecs))]

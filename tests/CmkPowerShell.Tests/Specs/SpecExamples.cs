@@ -36,6 +36,13 @@ namespace CmkPowerShell.Tests.Specs
             "CassandraDataCenters_Get", "CassandraDataCenters_List", "CassandraDataCenters_CreateUpdate", "CassandraDataCenters_Update",
             // Microsoft.Batch
             "BatchAccount_Get", "BatchAccount_Create", "BatchAccount_Update",
+            // Microsoft.Storage
+            "StorageAccounts_GetProperties", "StorageAccounts_Create", "StorageAccounts_Update",
+            // Microsoft.Compute disk encryption sets
+            "DiskEncryptionSets_Get", "DiskEncryptionSets_CreateOrUpdate", "DiskEncryptionSets_Update", "DiskEncryptionSets_ListAssociatedResources",
+            // Microsoft.Sql TDE protector
+            "Servers_Get", "Servers_Update", "ServerKeys_ListByServer", "ServerKeys_Get", "ServerKeys_CreateOrUpdate",
+            "EncryptionProtectors_ListByServer", "EncryptionProtectors_Get", "EncryptionProtectors_CreateOrUpdate",
             // Microsoft.KeyVault management plane
             "Vaults_Get", "Vaults_CreateOrUpdate", "Vaults_Update", "Vaults_UpdateAccessPolicy",
             "Keys_List", "Keys_Get", "Keys_CreateIfNotExist", "Keys_ListVersions", "Keys_GetVersion",

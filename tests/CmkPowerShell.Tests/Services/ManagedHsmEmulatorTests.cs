@@ -1,0 +1,100 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CmkPowerShell.Core.Requirements;
+using CmkPowerShell.Core.Services;
+using CmkPowerShell.Tests.TestSupport;
+
+namespace CmkPowerShell.Tests.Services
+{
+    /// <summary>
+    /// A Managed HSM served from the management plane (Microsoft.KeyVault/managedHSMs, its keys and versions, Key Vault
+    /// 2026-02-01) with its local RBAC (issue 11): the engine finds the HSM by name, reads the key there, and Data Explorer
+    /// takes the HSM key when the cluster's identity holds a local role on it, and refuses it otherwise.
+    /// </summary>
+    public sealed class ManagedHsmEmulatorTests : IAsyncLifetime
+    {
+        private const string KustoPrincipal = "88888888-8888-8888-8888-000000000003";
+        private const string OtherPrincipal = "88888888-8888-8888-8888-0000000000ff";
+
+        private static string Scenario(string localRolePrincipal) => """
+            {
+              "adminPrincipalId": "33333333-3333-3333-3333-333333333333",
+              "roleAssignments": [{ "scope": "/subscriptions/{subscriptionId}", "role": "Owner", "principalId": "33333333-3333-3333-3333-333333333333" }],
+              "resourceGroups": [{ "name": "rg-hsm", "location": "westeurope" }],
+              "managedHsms": [{ "name": "hsm-cmk", "resourceGroup": "rg-hsm", "location": "westeurope", "enablePurgeProtection": true,
+                                "keys": [{ "name": "cmk", "kty": "RSA-HSM", "keySize": 3072 }],
+                                "localRoleAssignments": [{ "principalId": "PRINCIPAL", "role": "Managed HSM Crypto Service Encryption User", "scope": "/keys" }] }],
+              "resources": [{
+                "id": "/subscriptions/{subscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.Kusto/clusters/kusto-hsm",
+                "location": "westeurope", "sku": { "name": "Standard_E8ads_v5", "tier": "Standard", "capacity": 2 },
+                "identity": { "type": "SystemAssigned", "principalId": "88888888-8888-8888-8888-000000000003" },
+                "properties": { "state": "Running", "enableDiskEncryption": false, "engineType": "V3" }
+              }]
+            }
+            """.Replace("PRINCIPAL", localRolePrincipal);
+
+        private const string HsmKey = "https://hsm-cmk.managedhsm.azure.net/keys/cmk";
+        private ScenarioEmulator _granted = null!;
+        private ScenarioEmulator _notGranted = null!;
+
+        public async Task InitializeAsync()
+        {
+            _granted = await ScenarioEmulator.StartAsync(Scenario(KustoPrincipal));
+            _notGranted = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+        }
+
+        public async Task DisposeAsync()
+        {
+            await _granted.DisposeAsync();
+            await _notGranted.DisposeAsync();
+        }
+
+        private static string Kusto(ScenarioEmulator e) => $"/subscriptions/{e.Server.SubscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.Kusto/clusters/kusto-hsm";
+
+        [Fact]
+        public async Task A_Managed_HSM_key_passes_the_requirements_read_through_the_management_plane()
+        {
+            var results = await RequirementEngine.RunAsync(
+                new RequirementRequest(KeyReference.FromUri(HsmKey, _granted.Session.Cloud), RequirementTarget.FromResourceId(Kusto(_granted))),
+                _granted.Session, null, CancellationToken.None);
+
+            Assert.DoesNotContain(results, r => r.Status == RequirementStatus.Failed);
+            Assert.Equal(RequirementStatus.Passed, results.Single(r => r.Check == CheckIds.KeyVaultExists).Status);
+            Assert.Equal(RequirementStatus.Passed, results.Single(r => r.Check == CheckIds.KeyUriCloudHost).Status);
+            // The HSM and its key were read from the management plane, found by name through the generic resource list.
+            var log = _granted.Server.Log.Entries.Select(e => e.Path).ToList();
+            Assert.Contains(log, p => p.EndsWith("/providers/Microsoft.KeyVault/managedHSMs/hsm-cmk", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains(log, p => p.EndsWith("/managedHSMs/hsm-cmk/keys/cmk", StringComparison.OrdinalIgnoreCase));
+
+            // What the emulator serves there is what ManagedHsms_Get and ManagedHsmKeys_Get declare.
+            var hsmId = $"/subscriptions/{_granted.Server.SubscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.KeyVault/managedHSMs/hsm-cmk";
+            foreach (var path in new[] { hsmId, hsmId + "/keys/cmk" })
+            {
+                var operation = Specs.ShippedSpecs.Catalog.FindOperation("GET", path, "2026-02-01")!;
+                Specs.SpecAssert.NoViolations(Specs.ShippedSpecs.Catalog.ValidateResponse(operation, 200, await _granted.Session.GetAsync(path, default)), operation.OperationId);
+            }
+        }
+
+        [Fact]
+        public async Task Data_Explorer_uses_the_HSM_key_when_the_cluster_holds_a_local_role()
+        {
+            var manager = new CmkEncryptionManager(_granted.Session, new RecordingHost(), new CmkGrantOptions());
+            var status = await manager.SetAsync(new CmkSetOptions(Kusto(_granted), HsmKey));
+
+            Assert.True(status!.CustomerManaged);
+            Assert.Equal("https://hsm-cmk.managedhsm.azure.net/", (string?)_granted.Server.Store.Get(Kusto(_granted))!["properties"]!["keyVaultProperties"]!["keyVaultUri"]);
+        }
+
+        [Fact]
+        public async Task Without_a_local_role_the_service_refuses_the_HSM_key()
+        {
+            var manager = new CmkEncryptionManager(_notGranted.Session, new RecordingHost(), new CmkGrantOptions());
+            var ex = await Assert.ThrowsAnyAsync<Core.Errors.CmkException>(() => manager.SetAsync(new CmkSetOptions(Kusto(_notGranted), HsmKey)));
+
+            Assert.Null(_notGranted.Server.Store.Get(Kusto(_notGranted))!["properties"]!["keyVaultProperties"]);
+            Assert.Contains("IdentityDoesNotHaveAccessToKeyVault", ex.ServiceCode + ex.ErrorId + ex.Message);
+        }
+    }
+}
