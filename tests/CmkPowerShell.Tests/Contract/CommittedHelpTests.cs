@@ -90,7 +90,7 @@ namespace CmkPowerShell.Tests.Contract
             var path = Path.Combine(HelpDir, topic + ".help.txt");
             Assert.True(File.Exists(path), $"{Regenerate}\n{path} is missing.");
             // platyPS replaces the title with "TOPIC <name>", re-wraps the text to 80 columns, drops code fences and
-            // markdown emphasis (*) and turns "#" headings into plain (some upper-case) lines: compare what is left
+            // markdown emphasis (* and _) and turns "#" headings into plain (some upper-case) lines: compare what is left
             // from SHORT DESCRIPTION on, without whitespace and case.
             var markdown = File.ReadAllText(Path.Combine(RepoRoot, "docs", "help", topic + ".md"));
             var expected = Squash(markdown.Replace("#", ""));
@@ -136,7 +136,7 @@ namespace CmkPowerShell.Tests.Contract
 
         private static string Squash(string text)
         {
-            var squashed = Regex.Replace(text, @"```\w*|[\s*\uFEFF]", "");
+            var squashed = Regex.Replace(text, @"```\w*|[\s*_\uFEFF]", "");
             var start = squashed.IndexOf("SHORTDESCRIPTION", StringComparison.Ordinal);
             return start < 0 ? "" : squashed.Substring(start);
         }
