@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One command for the 5-minute tour: build the module and the emulator, start the emulator with its demo
-# scenario, and run tour.ps1 against it with pwsh. Without pwsh the emulator stays up and the commands to
-# try are printed; Ctrl+C stops it. Nothing leaves 127.0.0.1.
+# One command for the 5-minute tour: restore the repo's own PowerShell (a local .NET tool, no install), build the
+# module and the emulator, start the emulator with its demo scenario, and run tour.ps1 against it. Nothing leaves
+# 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -10,6 +10,8 @@ profile="$(pwd)/out/emulator-profile.json"
 mkdir -p out
 rm -f "$profile"
 
+echo "== Restoring the repo's PowerShell 7.6.10 (dotnet tool restore)"
+dotnet tool restore
 echo "== Building the module and the emulator (Release)"
 dotnet build src/CmkPowerShell/CmkPowerShell.csproj -c Release -m:1 -v:q -nologo
 dotnet build src/CmkPowerShell.Emulator/CmkPowerShell.Emulator.csproj -c Release -m:1 -v:q -nologo
@@ -30,23 +32,7 @@ done
 [ -s "$profile" ] || { echo "The emulator wrote no profile in 60 s; see out/emulator.log"; exit 1; }
 echo "   profile: $profile"
 
-if command -v pwsh >/dev/null 2>&1; then
-  pwsh -NoProfile -File ./tour.ps1 -EmulatorProfile "$profile"
-else
-  cat <<EOT
-
-The tour needs PowerShell 7 (pwsh), which is not on PATH. The emulator is running; try it by hand:
-
-  # any HTTP client: the profile holds the endpoint, the certificate thumbprint and a token
-  cat $profile
-
-  # with pwsh installed elsewhere on this machine:
-  pwsh -NoProfile -File ./tour.ps1 -EmulatorProfile $profile
-  # or interactively:
-  Import-Module ./out/CmkPowerShell
-  Connect-AzCmk -EmulatorProfile $profile
-
-Press Ctrl+C to stop the emulator.
-EOT
-  wait "$emulator"
-fi
+dotnet tool run pwsh -NoProfile -File ./tour.ps1 -EmulatorProfile "$profile"
+echo
+echo "Your turn: 'dotnet tool run pwsh' starts the repo's PowerShell; Import-Module ./out/CmkPowerShell."
+echo "The emulator stops with this script; src/CmkPowerShell.Emulator/README.md shows how to run your own."

@@ -86,4 +86,32 @@ function Stop-CmkEmulator {
     }
 }
 
-Export-ModuleMember -Function Get-CmkRepoRoot, Get-CmkModulePath, Test-CmkEmulatorAvailable, Start-CmkEmulator, Stop-CmkEmulator
+function Invoke-CmkPwsh {
+    <#
+    .SYNOPSIS
+    Runs a script in a new process of the pwsh running this suite and returns its output; throws with that output
+    when it exits non-zero.
+    .DESCRIPTION
+    The repo's pwsh is a .NET tool, which runs as `dotnet pwsh.dll`: the new process is started the same way.
+    -Environment sets variables for that process only.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $File,
+        [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{}
+    )
+    $exe = (Get-Process -Id $PID).Path
+    $prefix = @(if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try { $output = & $exe @prefix -NoProfile -NonInteractive -File $File @ArgumentList 2>&1 }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    if ($LASTEXITCODE -ne 0) { throw "pwsh -File $File $ArgumentList exited with $LASTEXITCODE`:`n$($output -join "`n")" }
+    $output
+}
+
+Export-ModuleMember -Function Get-CmkRepoRoot, Get-CmkModulePath, Test-CmkEmulatorAvailable, Start-CmkEmulator, Stop-CmkEmulator, Invoke-CmkPwsh

@@ -116,7 +116,11 @@ namespace CmkPowerShell
         private void WriteItemError(Exception error)
         {
             if (_stopping.IsCancellationRequested) return;
-            var record = error is CmkException cmk ? CmkErrorRecords.From(cmk) : CmkErrorRecords.FromUnexpected(error);
+            var record = error is CmkException cmk ? CmkErrorRecords.From(cmk)
+                // PowerShell's own signals keep their record: e.g. a confirmation that no host can ask (HostException)
+                // is not a defect of this module.
+                : error is RuntimeException runtime ? new ErrorRecord(runtime.ErrorRecord, runtime)
+                : CmkErrorRecords.FromUnexpected(error);
             OnPipelineThread(() => WriteError(record));
         }
 
