@@ -18,26 +18,14 @@ namespace CmkPowerShell.Emulator
         public ContainerRegistryHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.ContainerRegistry", "registries") { }
 
         protected override ArmResult? HandleService(ArmRequest r)
+            => HandleTopLevel(r, Write, Write, OnCreate, (body, existing, candidate) => Refuse(EncryptionFailure(body, existing, candidate)));
+
+        private static void OnCreate(JsonObject candidate, JsonObject? existing)
         {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                var props = JsonUtil.Obj(candidate, "properties");
-                props["loginServer"] = $"{candidate["name"]!.GetValue<string>().ToLowerInvariant()}.azurecr.io";
-                props["creationDate"] = existing?["properties"]?["creationDate"]?.DeepClone() ?? EmulatorWorld.Now();
-                props["encryption"] ??= new JsonObject { ["status"] = "disabled" };
-                return Complete(r, candidate, Refuse(EncryptionFailure(r.BodyObject, existing, candidate)), Write);
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                return Complete(r, candidate, Refuse(EncryptionFailure(r.BodyObject, existing, candidate)), Write);
-            }
-            return null;
+            var props = JsonUtil.Obj(candidate, "properties");
+            props["loginServer"] = $"{candidate["name"]!.GetValue<string>().ToLowerInvariant()}.azurecr.io";
+            props["creationDate"] = existing?["properties"]?["creationDate"]?.DeepClone() ?? EmulatorWorld.Now();
+            props["encryption"] ??= new JsonObject { ["status"] = "disabled" };
         }
 
         /// <summary>

@@ -15,25 +15,14 @@ namespace CmkPowerShell.Emulator
         public LogAnalyticsClusterHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.OperationalInsights", "clusters") { }
 
         protected override ArmResult? HandleService(ArmRequest r)
+            => HandleTopLevel(r, Create, WriteShape.Synchronous, OnCreate, (body, _, candidate) => KeyFailure(body, candidate));
+
+        private static void OnCreate(JsonObject candidate, JsonObject? existing)
         {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                var props = JsonUtil.Obj(candidate, "properties");
-                props["clusterId"] = existing?["properties"]?["clusterId"]?.DeepClone() ?? System.Guid.NewGuid().ToString();
-                props["createdDate"] = existing?["properties"]?["createdDate"]?.DeepClone() ?? EmulatorWorld.Now();
-                props["isDoubleEncryptionEnabled"] ??= true;
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), Create);
-            }
-            if (r.IsPatch)
-            {
-                var candidate = Candidate(World.Require(r.Id), r.BodyObject);
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), WriteShape.Synchronous);
-            }
-            return null;
+            var props = JsonUtil.Obj(candidate, "properties");
+            props["clusterId"] = existing?["properties"]?["clusterId"]?.DeepClone() ?? System.Guid.NewGuid().ToString();
+            props["createdDate"] = existing?["properties"]?["createdDate"]?.DeepClone() ?? EmulatorWorld.Now();
+            props["isDoubleEncryptionEnabled"] ??= true;
         }
 
         protected override void Prepare(JsonObject candidate)

@@ -74,6 +74,32 @@ namespace CmkPowerShell.Emulator
         private static readonly string[] ReadOnlyTopLevel = { "id", "name", "type", "identity", "systemData", "etag" };
 
         /// <summary>
+        /// The routing of a top-level resource that is read with GET, created or replaced with PUT and updated with PATCH:
+        /// the service adds what it computes on creation (<paramref name="onCreate"/>: candidate, existing) and names the
+        /// customer-managed key failure of a write (<paramref name="failure"/>: body, existing, candidate).
+        /// </summary>
+        protected ArmResult? HandleTopLevel(ArmRequest r, WriteShape create, WriteShape update,
+            Action<JsonObject, JsonObject?> onCreate, Func<JsonObject, JsonObject?, JsonObject, CmkFailure?> failure)
+        {
+            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
+            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
+            if (r.IsPut)
+            {
+                var existing = World.Store.Get(r.Id.ItemPath);
+                var candidate = CreateCandidate(r, existing);
+                onCreate(candidate, existing);
+                return Complete(r, candidate, failure(r.BodyObject, existing, candidate), create);
+            }
+            if (r.IsPatch)
+            {
+                var existing = World.Require(r.Id);
+                var candidate = Candidate(existing, r.BodyObject);
+                return Complete(r, candidate, failure(r.BodyObject, existing, candidate), update);
+            }
+            return null;
+        }
+
+        /// <summary>
         /// Finishes a write: a synchronous service stores the candidate or answers 400 with the failure; a long-running
         /// one answers 201/202 and lets the operation store it (or fail) after the delay.
         /// </summary>

@@ -18,27 +18,15 @@ namespace CmkPowerShell.Emulator
         public StorageHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.Storage", "storageAccounts") { }
 
         protected override ArmResult? HandleService(ArmRequest r)
+            => HandleTopLevel(r, Create, WriteShape.Synchronous, OnCreate, (body, _, candidate) => KeyFailure(body, candidate));
+
+        private static void OnCreate(JsonObject candidate, JsonObject? existing)
         {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                var props = JsonUtil.Obj(candidate, "properties");
-                props["creationTime"] = existing?["properties"]?["creationTime"]?.DeepClone() ?? EmulatorWorld.Now();
-                props["primaryLocation"] = JsonUtil.Str(candidate, "location");
-                props["statusOfPrimary"] = "available";
-                props["encryption"] ??= new JsonObject { ["keySource"] = "Microsoft.Storage" };
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), Create);
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), WriteShape.Synchronous);
-            }
-            return null;
+            var props = JsonUtil.Obj(candidate, "properties");
+            props["creationTime"] = existing?["properties"]?["creationTime"]?.DeepClone() ?? EmulatorWorld.Now();
+            props["primaryLocation"] = JsonUtil.Str(candidate, "location");
+            props["statusOfPrimary"] = "available";
+            props["encryption"] ??= new JsonObject { ["keySource"] = "Microsoft.Storage" };
         }
 
         private CmkFailure? KeyFailure(JsonObject body, JsonObject candidate)
