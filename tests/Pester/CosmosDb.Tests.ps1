@@ -38,7 +38,7 @@ Describe 'Cosmos DB account customer-managed keys' -Skip:(-not $EmulatorAvailabl
     It 'Test accepts a vault in another region and warns that a key version is not stored' {
         Get-FailedCheck (Test-AzCmkKeyVault -KeyUri (Get-DemoKey kv-eastus) -ResourceId $Cosmos) | Should -BeNullOrEmpty
         $versioned = Test-AzCmkKeyVault -KeyUri "$(Get-DemoKey kv-good)/0a1b2c3d4e5f40718293a4b5c6d7e8f1" -ResourceId $Cosmos
-        ($versioned | Where-Object Check -eq 'Key.UriFormat').Status | Should -Be 'Warning'
+        ($versioned | Where-Object Check -eq 'KeyUri.Format').Status | Should -Be 'Warning'
     }
 
     It 'Set -WhatIf sends nothing' {
@@ -81,7 +81,7 @@ Describe 'Cosmos DB account customer-managed keys' -Skip:(-not $EmulatorAvailabl
         $write = @(Get-EmulatorRequest -PathPrefix $Cosmos -Write)
         $write.Count | Should -Be 1
         ($write[0].requestBody | ConvertFrom-Json).properties.keyVaultKeyUri | Should -Be (Get-DemoKey kv-rbac)
-        (Get-AzCmkEncryption $Cosmos).KeyVaultUri | Should -Be 'https://kv-rbac.vault.azure.net/'
+        (Get-AzCmkEncryption $Cosmos).KeyUri | Should -Be (Get-DemoKey kv-rbac)
     }
 
     It 'Set refuses a vault without purge protection before any write' {
@@ -95,7 +95,7 @@ Describe 'Cosmos DB account customer-managed keys' -Skip:(-not $EmulatorAvailabl
         $err = { Set-AzCmkEncryption $Cosmos (Get-DemoKey kv-good nope) -SkipValidation -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeExactly "CosmosDbKeyNotFound,$SetType"
         $err.Exception.ServiceMessage | Should -Match 'Customer Managed Key does not exist'
-        (Get-AzCmkEncryption $Cosmos).KeyVaultUri | Should -Be 'https://kv-rbac.vault.azure.net/'
+        (Get-AzCmkEncryption $Cosmos).KeyUri | Should -Be (Get-DemoKey kv-rbac)
     }
 
     It 'Set refuses an existing API for Apache Cassandra account, even under -WhatIf' {
