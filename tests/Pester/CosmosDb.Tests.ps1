@@ -98,6 +98,17 @@ Describe 'Cosmos DB account customer-managed keys' -Skip:(-not $EmulatorAvailabl
         (Get-AzCmkEncryption $Cosmos).KeyUri | Should -Be (Get-DemoKey kv-rbac)
     }
 
+    It 'Set -FederatedClientId names the multi-tenant application in the default identity, with a user-assigned identity only' {
+        $app = 'aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e'
+        $err = { Set-AzCmkEncryption $Cosmos (Get-DemoKey kv-rbac) -FederatedClientId $app -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeExactly "IdentityTypeNotSupported,$SetType"
+        Get-EmulatorRequest -Write | Should -BeNullOrEmpty
+        $status = Set-AzCmkEncryption $Cosmos (Get-DemoKey kv-rbac) -UserAssignedIdentityId (Get-DemoUaiId uai-good) -FederatedClientId $app -PassThru
+        $status.Details['federatedClientId'] | Should -Be $app
+        $body = @(Get-EmulatorRequest -PathPrefix $Cosmos -Write)[-1].requestBody | ConvertFrom-Json
+        $body.properties.defaultIdentity | Should -Be "UserAssignedIdentity=$(Get-DemoUaiId uai-good)&FederatedClientId=$app"
+    }
+
     It 'Set refuses an existing API for Apache Cassandra account, even under -WhatIf' {
         foreach ($whatIf in $true, $false) {
             $err = { Set-AzCmkEncryption $CosmosCassandra (Get-DemoKey kv-good) -WhatIf:$whatIf -ErrorAction Stop } | Should -Throw -PassThru

@@ -114,6 +114,17 @@ namespace CmkPowerShell.Core.Services
         /// <summary>Whether the service has an automatic-rotation switch of its own (a versionless key is the others' way).</summary>
         protected virtual bool AcceptsAutoRotate => false;
 
+        /// <summary>
+        /// A cross-tenant key is reached through a user-assigned identity federated with the multi-tenant application
+        /// (-FederatedClientId); a system-assigned identity cannot be federated (Storage, Cosmos DB).
+        /// </summary>
+        protected static void RequireUserAssignedForFederation(CmkResource resource, CmkEnableRequest request)
+        {
+            if (request.FederatedClientId == null || request.Identity.Type == CmkIdentityType.UserAssigned) return;
+            throw CmkErrors.Create("IdentityTypeNotSupported", resource.Id,
+                "A cross-tenant key (-FederatedClientId) needs a user-assigned identity (-UserAssignedIdentityId); the system-assigned identity cannot be federated.");
+        }
+
         private void RejectUnless(bool accepted, bool given, string parameter, string resourceId)
         {
             if (accepted || !given) return;

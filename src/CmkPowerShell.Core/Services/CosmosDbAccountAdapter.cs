@@ -27,6 +27,7 @@ namespace CmkPowerShell.Core.Services
         public const string ExistingAccountDocs = "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys-existing-accounts";
         public const string ManagedHsmDocs = "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys-mhsm";
         public const string TroubleshootingDocs = "https://learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide";
+        public const string CrossTenantDocs = "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-cross-tenant-customer-managed-keys";
         public const string Spec = "azure-specs/cosmos-db/resource-manager/Microsoft.DocumentDB/stable/2024-05-15/cosmos-db.json";
 
         public const string CassandraNotSupportedId = "CosmosDbCassandraAccountNotSupported";
@@ -41,13 +42,13 @@ namespace CmkPowerShell.Core.Services
             UsesCurrentVersionOnly = true,
             Firewall = FirewallRule.PublicOrTrustedServices,
             WhenKeyCanBeSet = "at creation or on an existing account (not an API for Apache Cassandra account); once set it cannot be removed",
-            Sources = new[] { Docs, ExistingAccountDocs, ManagedHsmDocs, TroubleshootingDocs, Spec },
+            Sources = new[] { Docs, ExistingAccountDocs, ManagedHsmDocs, TroubleshootingDocs, CrossTenantDocs, Spec },
             Notes = new[]
             {
                 "RSA keys; 3072 bits or more are recommended, no smaller size is refused by the documentation, so RSA/RSA-HSM 2048+ applies (how-to-setup-customer-managed-keys).",
                 "Soft delete and purge protection; Get, Wrap Key, Unwrap Key or Key Vault Crypto Service Encryption User for the account's default identity (how-to-setup-customer-managed-keys).",
                 "The vault must allow public network access or let trusted Microsoft services through its firewall; a vault reachable only through private endpoints cannot hold the key (how-to-setup-customer-managed-keys, Configure your Azure Key Vault instance). Key Vault's own trusted-services page does not list Cosmos DB; the Cosmos DB page, which is specific, is followed.",
-                "The vault may be in another region; the account's identity and the key stay in one tenant unless cross-tenant keys are configured (how-to-setup-customer-managed-keys).",
+                "The vault may be in another region (how-to-setup-customer-managed-keys). A key in another tenant is reached through a user-assigned identity federated with a multi-tenant application: defaultIdentity UserAssignedIdentity=<id>&FederatedClientId=<application id> (how-to-setup-cross-tenant-customer-managed-keys).",
                 "keyVaultKeyUri is the key identifier without its version: the service uses the key's current version, and a new version or Key Vault auto-rotation is picked up by itself; keep the previous version enabled until no use is logged (how-to-setup-customer-managed-keys).",
                 "Enabling on an existing account starts an asynchronous encryption of the existing data (Azure-AsyncOperation); the account stays usable, control-plane changes such as adding a region wait for it; document ids must be 990 bytes or less (how-to-setup-customer-managed-keys-existing-accounts).",
                 "Not for existing API for Apache Cassandra accounts; an account with continuous backup takes the key only through a user-assigned identity (how-to-setup-customer-managed-keys-existing-accounts, Known limitations).",
@@ -61,11 +62,13 @@ namespace CmkPowerShell.Core.Services
             public const string DefaultIdentity = "defaultIdentity";
             public const string CustomerManagedKeyStatus = "customerManagedKeyStatus";
             public const string BackupPolicy = "backupPolicy";
+            public const string FederatedClientId = "federatedClientId";
         }
 
         public const string FirstPartyIdentity = "FirstPartyIdentity";
         public const string SystemAssignedIdentity = "SystemAssignedIdentity";
         public const string UserAssignedIdentityPrefix = "UserAssignedIdentity=";
+        public const string FederatedClientIdSeparator = "&FederatedClientId=";
 
         /// <summary>Told with the state of an account that reaches its key with the Azure Cosmos DB first-party principal.</summary>
         public const string FirstPartyNote =
@@ -83,7 +86,7 @@ namespace CmkPowerShell.Core.Services
         {
             var chosen = DefaultIdentity(resource) ?? "";
             if (chosen.StartsWith(UserAssignedIdentityPrefix, StringComparison.OrdinalIgnoreCase))
-                return FromManagedIdentity(resource, chosen.Substring(UserAssignedIdentityPrefix.Length));
+                return FromManagedIdentity(resource, SplitFederation(chosen.Substring(UserAssignedIdentityPrefix.Length)).Identity);
             if (string.Equals(chosen, SystemAssignedIdentity, StringComparison.OrdinalIgnoreCase) || KeyUri(resource) == null)
                 return FromManagedIdentity(resource, null);
             return TargetIdentity.None;
@@ -103,6 +106,7 @@ namespace CmkPowerShell.Core.Services
                     [DetailKeys.DefaultIdentity] = DefaultIdentity(account),
                     [DetailKeys.CustomerManagedKeyStatus] = keyStatus,
                     [DetailKeys.BackupPolicy] = BackupPolicyType(account),
+                    [DetailKeys.FederatedClientId] = FederatedClientIdOf(account),
                 },
             };
             var identity = ReadIdentity(account);
@@ -110,6 +114,20 @@ namespace CmkPowerShell.Core.Services
             if (IsFirstParty(account)) notes.Add(FirstPartyNote);
             return WithIdentity(state with { Notes = notes }, identity);
         }
+
+        /// <summary>"{identity id}&amp;FederatedClientId={application id}" split in two; no application for a same-tenant identity.</summary>
+        private static (string Identity, string? FederatedClientId) SplitFederation(string value)
+        {
+            var at = value.IndexOf(FederatedClientIdSeparator, StringComparison.OrdinalIgnoreCase);
+            return at < 0 ? (value, null) : (value.Substring(0, at), value.Substring(at + FederatedClientIdSeparator.Length));
+        }
+
+        private static string? FederatedClientIdOf(JsonObject account)
+            => DefaultIdentity(account) is { } chosen && chosen.StartsWith(UserAssignedIdentityPrefix, StringComparison.OrdinalIgnoreCase)
+                ? SplitFederation(chosen.Substring(UserAssignedIdentityPrefix.Length)).FederatedClientId
+                : null;
+
+        protected override bool AcceptsFederatedClientId => true;
 
         private static bool IsFirstParty(JsonObject account)
             => DefaultIdentity(account) is not { Length: > 0 } chosen || string.Equals(chosen, FirstPartyIdentity, StringComparison.OrdinalIgnoreCase);
@@ -131,6 +149,7 @@ namespace CmkPowerShell.Core.Services
         public override void ValidateEnable(CmkResource resource, CmkEnableRequest request)
         {
             base.ValidateEnable(resource, request);
+            RequireUserAssignedForFederation(resource, request);
             if (IsConfigured(resource, request)) return;
             if (KeyUri(resource.Json) == null && IsCassandraApi(resource.Json))
             {
@@ -145,9 +164,13 @@ namespace CmkPowerShell.Core.Services
             }
         }
 
-        /// <summary>The service keeps no version, so a versioned -KeyUri is configured when the key and the default identity match.</summary>
+        /// <summary>
+        /// The service keeps no version, so a versionless -KeyUri or a versioned one is configured when the key, the default
+        /// identity and the cross-tenant application asked for (if any) match.
+        /// </summary>
         public override bool IsConfigured(CmkResource resource, CmkEnableRequest request)
-            => base.IsConfigured(resource, request with { Key = request.Key.WithVersion(null) });
+            => base.IsConfigured(resource, request with { Key = request.Key.WithVersion(null) })
+               && (request.FederatedClientId == null || string.Equals(FederatedClientIdOf(resource.Json), request.FederatedClientId, StringComparison.OrdinalIgnoreCase));
 
         /// <summary>
         /// One PATCH with the versionless key and the default identity (Microsoft.DocumentDB's identity reference: the
@@ -158,6 +181,7 @@ namespace CmkPowerShell.Core.Services
             var key = request.Key.VersionlessUri;
             var identity = request.Identity.Type == CmkIdentityType.UserAssigned
                 ? UserAssignedIdentityPrefix + request.Identity.UserAssignedIdentityId
+                  + (FederationToWrite(resource, request) is { } application ? FederatedClientIdSeparator + application : "")
                 : SystemAssignedIdentity;
             var body = new JsonObject
             {
@@ -167,6 +191,20 @@ namespace CmkPowerShell.Core.Services
                 + (request.Key.IsVersioned ? " (Cosmos DB uses the key's current version; the version given is not stored)" : "")
                 + (KeyUri(resource.Json) == null ? "; the service then encrypts the account's existing data in the background, which cannot be reversed" : "");
             return new[] { ResourceWrite.Patch(resource.Id, body, what) };
+        }
+
+        /// <summary>
+        /// The application asked for, else the one the account already pairs with the same identity: defaultIdentity is one
+        /// string, so writing the identity alone would cut a cross-tenant account off its key.
+        /// </summary>
+        private string? FederationToWrite(CmkResource resource, CmkEnableRequest request)
+        {
+            if (request.FederatedClientId != null) return request.FederatedClientId;
+            var current = ReadIdentity(resource.Json);
+            return current.Type == CmkIdentityType.UserAssigned
+                   && string.Equals(current.UserAssignedIdentityId, request.Identity.UserAssignedIdentityId, StringComparison.OrdinalIgnoreCase)
+                ? FederatedClientIdOf(resource.Json)
+                : null;
         }
 
         protected override string? DisableUnsupportedReason =>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json.Nodes;
-using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.KeyVault;
 using CmkPowerShell.Core.Requirements;
 
@@ -90,15 +89,10 @@ namespace CmkPowerShell.Core.Services
         /// <summary>Storage's Identity enum spells "both" without a space.</summary>
         protected override string? CombinedIdentityType => "SystemAssigned,UserAssigned";
 
-        /// <summary>A cross-tenant key is reached through a user-assigned identity federated with the multi-tenant application.</summary>
         public override void ValidateEnable(CmkResource resource, CmkEnableRequest request)
         {
             base.ValidateEnable(resource, request);
-            if (request.FederatedClientId != null && request.Identity.Type != CmkIdentityType.UserAssigned)
-            {
-                throw CmkErrors.Create("IdentityTypeNotSupported", resource.Id,
-                    "A cross-tenant key (-FederatedClientId) needs a user-assigned identity (-UserAssignedIdentityId); the system-assigned identity cannot be federated.");
-            }
+            RequireUserAssignedForFederation(resource, request);
         }
 
         public override bool IsConfigured(CmkResource resource, CmkEnableRequest request)

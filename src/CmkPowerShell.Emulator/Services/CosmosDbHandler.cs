@@ -53,7 +53,8 @@ namespace CmkPowerShell.Emulator
         {
             var chosen = JsonUtil.Str(account, "properties.defaultIdentity") ?? "FirstPartyIdentity";
             const string user = "UserAssignedIdentity=";
-            if (chosen.StartsWith(user, StringComparison.OrdinalIgnoreCase)) return UserIdentity(account, chosen.Substring(user.Length));
+            // A cross-tenant identity names its application after it: UserAssignedIdentity={id}&FederatedClientId={app}.
+            if (chosen.StartsWith(user, StringComparison.OrdinalIgnoreCase)) return UserIdentity(account, chosen.Substring(user.Length).Split('&')[0]);
             if (chosen.StartsWith("SystemAssignedIdentity", StringComparison.OrdinalIgnoreCase)) return new KeyIdentity(SystemPrincipal(account), false);
             return new KeyIdentity(FirstPartyPrincipalId, false);
         }

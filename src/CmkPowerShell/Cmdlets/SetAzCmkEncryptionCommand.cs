@@ -32,7 +32,7 @@ namespace CmkPowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? UserAssignedIdentityId { get; set; }
 
-        [Parameter(HelpMessage = "NetApp Files, Storage, disk encryption sets: the application (client) id of the multi-tenant app for a key in another tenant.")]
+        [Parameter(HelpMessage = "NetApp Files, Storage, disk encryption sets, Cosmos DB: the application (client) id of the multi-tenant app for a key in another tenant.")]
         public Guid? FederatedClientId { get; set; }
 
         [Parameter(HelpMessage = "Managed Cassandra: only these data centers (default: all of the cluster's).")]

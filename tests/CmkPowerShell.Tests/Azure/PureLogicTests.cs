@@ -111,6 +111,15 @@ namespace CmkPowerShell.Tests.Azure
         }
 
         [Fact]
+        public void A_type_pinned_apart_from_its_provider_gets_its_own_version()
+        {
+            // Microsoft.DocumentDB: managed Cassandra at 2025-10-15, database accounts at 2024-05-15 (INDEX.md sections 4 and 15).
+            Assert.Equal(ApiVersions.CosmosDb, ApiVersions.ForPath("/subscriptions/s/resourceGroups/g/providers/Microsoft.DocumentDB/databaseAccounts/a"));
+            Assert.Equal(ApiVersions.ManagedCassandra, ApiVersions.ForPath("/subscriptions/s/resourceGroups/g/providers/Microsoft.DocumentDB/cassandraClusters/c/dataCenters/dc1"));
+            Assert.NotEqual(ApiVersions.CosmosDb, ApiVersions.ManagedCassandra);
+        }
+
+        [Fact]
         public void Subscriptions_and_generic_lists_use_their_own_versions()
         {
             Assert.Equal(ApiVersions.Resources, ApiVersions.ForPath("/subscriptions"));

@@ -81,6 +81,29 @@ namespace CmkPowerShell.Tests.Services
             AssertNoRejectedRequests();
         }
 
+        [Fact]
+        public async Task A_cross_tenant_key_names_the_application_in_the_default_identity_and_keeps_it_on_a_key_change()
+        {
+            const string application = "aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e";
+            var systemFederated = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-good")) { FederatedClientId = application }));
+            Assert.Equal("IdentityTypeNotSupported", systemFederated.ErrorId);
+            Assert.Empty(Writes());
+
+            var status = await Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-good")) { UserAssignedIdentityId = Uai("uai-good"), FederatedClientId = application });
+            Assert.Equal(application, status!.Details[CosmosDbAccountAdapter.DetailKeys.FederatedClientId]);
+            Assert.Equal(Uai("uai-good"), status.UserAssignedIdentityId, StringComparer.OrdinalIgnoreCase);
+            Assert.Equal("UserAssignedIdentity=" + Uai("uai-good") + "&FederatedClientId=" + application,
+                Properties(Writes(Cosmos).Last())["defaultIdentity"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            Emulator.Server.Log.Clear();
+
+            // Without -FederatedClientId the same identity is already configured; a key change keeps the application.
+            Assert.False((await Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-good")) { UserAssignedIdentityId = Uai("uai-good") }))!.Changed);
+            Assert.Empty(Writes());
+            await new KeyRotation(Session).RotateAsync(new CmkKeyRotationRequest(Cosmos) { KeyUri = Key("kv-rbac") }, Host, CancellationToken.None);
+            Assert.EndsWith("&FederatedClientId=" + application, Properties(Assert.Single(Writes(Cosmos)))["defaultIdentity"]!.GetValue<string>());
+            AssertNoRejectedRequests();
+        }
+
         [Theory]
         [InlineData("kv-nopurge", "cmk", null, CheckIds.KeyVaultPurgeProtection)]
         [InlineData("kv-good", "ec-key", null, CheckIds.KeyType)]
