@@ -50,3 +50,17 @@ function Get-FailedCheck($Results) {
     <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>
     @($Results | Where-Object Status -eq 'Failed' | ForEach-Object Check)
 }
+
+function Get-FailedCheckFor {
+    <# The checks Test-AzCmkKeyVault fails for a key: against the resource itself, or, with a demo user-assigned identity
+       (-Uai) or a principal id, for the resource's service in westeurope before creation. #>
+    param([string] $Key, [string] $ResourceId, [string] $Service, [string] $Uai, [string] $Principal)
+    $results = if ($Uai) {
+        Test-AzCmkKeyVault -KeyUri $Key -Service $Service -Location westeurope -UserAssignedIdentityId (Get-DemoUaiId $Uai)
+    } elseif ($Principal) {
+        Test-AzCmkKeyVault -KeyUri $Key -Service $Service -Location westeurope -IdentityPrincipalId $Principal
+    } else {
+        Test-AzCmkKeyVault -KeyUri $Key -ResourceId $ResourceId
+    }
+    Get-FailedCheck $results
+}

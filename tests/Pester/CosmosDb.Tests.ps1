@@ -21,18 +21,10 @@ Describe 'Cosmos DB account customer-managed keys' -Skip:(-not $EmulatorAvailabl
     }
     BeforeEach { Clear-EmulatorRequestLog }
 
-    It 'Test fails exactly <Check> for <Case>' -ForEach @(
-        @{ Case = 'a vault without purge protection'; Key = 'https://kv-nopurge.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.PurgeProtection' }
-        @{ Case = 'an EC key'; Key = 'https://kv-good.vault.azure.net/keys/ec-key'; Uai = $null; Check = 'Key.Type' }
-        @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Uai = 'uai-noaccess'; Check = 'Identity.Access' }
+    It 'Test fails exactly <Check> for <Case>' -ForEach @(@(Get-BrokenRequirementCase) + @(
         @{ Case = 'a vault whose firewall shuts out trusted services'; Key = 'https://kv-firewall.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.Firewall' }
-    ) {
-        $results = if ($Uai) {
-            Test-AzCmkKeyVault -KeyUri $Key -Service CosmosDbAccount -Location westeurope -UserAssignedIdentityId (Get-DemoUaiId $Uai)
-        } else {
-            Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Cosmos
-        }
-        Get-FailedCheck $results | Should -Be @($Check)
+    )) {
+        Get-FailedCheckFor -Key $Key -Uai $Uai -ResourceId $Cosmos -Service CosmosDbAccount | Should -Be @($Check)
     }
 
     It 'Test accepts a vault in another region and warns that a key version is not stored' {

@@ -27,12 +27,7 @@ Describe 'Disk encryption set customer-managed keys' -Skip:(-not $EmulatorAvaila
         @{ Case = 'a vault in another region'; Key = 'https://kv-eastus.vault.azure.net/keys/cmk'; Principal = $null; Check = 'KeyVault.Region' }
         @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Principal = '66666666-6666-6666-6666-000000000002'; Check = 'Identity.Access' }
     ) {
-        $results = if ($Principal) {
-            Test-AzCmkKeyVault -KeyUri $Key -Service DiskEncryptionSet -Location westeurope -IdentityPrincipalId $Principal
-        } else {
-            Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Des
-        }
-        Get-FailedCheck $results | Should -Be @($Check)
+        Get-FailedCheckFor -Key $Key -Principal $Principal -ResourceId $Des -Service DiskEncryptionSet | Should -Be @($Check)
     }
 
     It 'Get reads the pinned version and how many disks use the set' {

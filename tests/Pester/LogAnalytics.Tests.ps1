@@ -21,18 +21,10 @@ Describe 'Log Analytics dedicated cluster customer-managed keys' -Skip:(-not $Em
     }
     BeforeEach { Clear-EmulatorRequestLog }
 
-    It 'Test fails exactly <Check> for <Case>' -ForEach @(
-        @{ Case = 'a vault without purge protection'; Key = 'https://kv-nopurge.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.PurgeProtection' }
-        @{ Case = 'an EC key'; Key = 'https://kv-good.vault.azure.net/keys/ec-key'; Uai = $null; Check = 'Key.Type' }
-        @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Uai = 'uai-noaccess'; Check = 'Identity.Access' }
+    It 'Test fails exactly <Check> for <Case>' -ForEach @(@(Get-BrokenRequirementCase) + @(
         @{ Case = 'a vault in another region'; Key = 'https://kv-eastus.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.Region' }
-    ) {
-        $results = if ($Uai) {
-            Test-AzCmkKeyVault -KeyUri $Key -Service LogAnalyticsCluster -Location westeurope -UserAssignedIdentityId (Get-DemoUaiId $Uai)
-        } else {
-            Test-AzCmkKeyVault -KeyUri $Key -ResourceId $LaCluster
-        }
-        Get-FailedCheck $results | Should -Be @($Check)
+    )) {
+        Get-FailedCheckFor -Key $Key -Uai $Uai -ResourceId $LaCluster -Service LogAnalyticsCluster | Should -Be @($Check)
     }
 
     It 'Test fails a closed vault for the cluster (not a trusted service) where Storage only gets a warning' {

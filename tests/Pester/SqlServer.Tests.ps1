@@ -20,17 +20,8 @@ Describe 'Azure SQL TDE protector customer-managed keys' -Skip:(-not $EmulatorAv
     }
     BeforeEach { Clear-EmulatorRequestLog }
 
-    It 'Test fails exactly <Check> for <Case>' -ForEach @(
-        @{ Case = 'a vault without purge protection'; Key = 'https://kv-nopurge.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.PurgeProtection' }
-        @{ Case = 'an EC key'; Key = 'https://kv-good.vault.azure.net/keys/ec-key'; Uai = $null; Check = 'Key.Type' }
-        @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Uai = 'uai-noaccess'; Check = 'Identity.Access' }
-    ) {
-        $results = if ($Uai) {
-            Test-AzCmkKeyVault -KeyUri $Key -Service SqlServer -Location westeurope -UserAssignedIdentityId (Get-DemoUaiId $Uai)
-        } else {
-            Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Sql
-        }
-        Get-FailedCheck $results | Should -Be @($Check)
+    It 'Test fails exactly <Check> for <Case>' -ForEach @(Get-BrokenRequirementCase) {
+        Get-FailedCheckFor -Key $Key -Uai $Uai -ResourceId $Sql -Service SqlServer | Should -Be @($Check)
     }
 
     It 'Set -WhatIf sends nothing' {

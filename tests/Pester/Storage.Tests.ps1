@@ -19,17 +19,8 @@ Describe 'Azure Storage customer-managed keys' -Skip:(-not $EmulatorAvailable) {
     }
     BeforeEach { Clear-EmulatorRequestLog }
 
-    It 'Test fails exactly <Check> for <Case>' -ForEach @(
-        @{ Case = 'a vault without purge protection'; Key = 'https://kv-nopurge.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.PurgeProtection' }
-        @{ Case = 'an EC key'; Key = 'https://kv-good.vault.azure.net/keys/ec-key'; Uai = $null; Check = 'Key.Type' }
-        @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Uai = 'uai-noaccess'; Check = 'Identity.Access' }
-    ) {
-        $results = if ($Uai) {
-            Test-AzCmkKeyVault -KeyUri $Key -Service StorageAccount -Location westeurope -UserAssignedIdentityId (Get-DemoUaiId $Uai)
-        } else {
-            Test-AzCmkKeyVault -KeyUri $Key -ResourceId $Storage
-        }
-        Get-FailedCheck $results | Should -Be @($Check)
+    It 'Test fails exactly <Check> for <Case>' -ForEach @(Get-BrokenRequirementCase) {
+        Get-FailedCheckFor -Key $Key -Uai $Uai -ResourceId $Storage -Service StorageAccount | Should -Be @($Check)
     }
 
     It 'Test passes a vault in another region (Storage allows it)' {

@@ -114,4 +114,12 @@ function Invoke-CmkPwsh {
     $output
 }
 
-Export-ModuleMember -Function Get-CmkRepoRoot, Get-CmkModulePath, Test-CmkEmulatorAvailable, Start-CmkEmulator, Stop-CmkEmulator, Invoke-CmkPwsh
+function Get-BrokenRequirementCase {
+    <# The demo scenario's three keys that break one requirement each, for the per-service suites' -ForEach (discovery
+       time): a vault without purge protection, an EC key, and a user-assigned identity without access. #>
+    @{ Case = 'a vault without purge protection'; Key = 'https://kv-nopurge.vault.azure.net/keys/cmk'; Uai = $null; Check = 'KeyVault.PurgeProtection' }
+    @{ Case = 'an EC key'; Key = 'https://kv-good.vault.azure.net/keys/ec-key'; Uai = $null; Check = 'Key.Type' }
+    @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Uai = 'uai-noaccess'; Check = 'Identity.Access' }
+}
+
+Export-ModuleMember -Function Get-CmkRepoRoot, Get-CmkModulePath, Test-CmkEmulatorAvailable, Start-CmkEmulator, Stop-CmkEmulator, Invoke-CmkPwsh, Get-BrokenRequirementCase

@@ -92,16 +92,8 @@ namespace CmkPowerShell.Tests.Services
         [InlineData("kv-good", "ec-key", null, CheckIds.KeyType)]
         [InlineData("kv-good", "cmk", "uai-noaccess", CheckIds.IdentityAccess)]
         [InlineData("kv-eastus", "cmk", null, CheckIds.KeyVaultRegion)]
-        public async Task Set_fails_exactly_the_broken_requirement_before_any_write(string vault, string key, string? uai, string check)
-        {
-            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(LaCluster, Key(vault, key))
-            {
-                UserAssignedIdentityId = uai == null ? null : Uai(uai),
-            }));
-
-            Assert.Equal(new[] { check }, ex.FailedChecks.Select(c => c.CheckId));
-            Assert.Empty(Writes());
-        }
+        public Task Set_fails_exactly_the_broken_requirement_before_any_write(string vault, string key, string? uai, string check)
+            => AssertSetRefusedBeforeAnyWrite(LaCluster, Key(vault, key), uai, check);
 
         [Fact]
         public async Task A_closed_vault_that_lets_trusted_services_in_still_fails_for_the_cluster_but_not_for_Storage()
@@ -117,9 +109,7 @@ namespace CmkPowerShell.Tests.Services
             Assert.Contains("not a trusted Microsoft service", cluster.Single(r => r.Check == CheckIds.KeyVaultFirewall).Message);
             Assert.Empty(Failed(await TestAsync(Key("kv-trusted"), Storage)));
 
-            var refused = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-trusted"))));
-            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, refused.FailedChecks.Select(c => c.CheckId));
-            Assert.Empty(Writes());
+            await AssertSetRefusedBeforeAnyWrite(LaCluster, Key("kv-trusted"), null, CheckIds.KeyVaultFirewall);
 
             // Skipping the check, the service refuses the key the same way, and nothing is stored.
             var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-trusted")) { SkipValidation = true }));
@@ -156,13 +146,8 @@ namespace CmkPowerShell.Tests.Services
         public async Task Disable_is_refused_with_the_documented_reason_and_writes_nothing()
         {
             await Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-good")));
-            Emulator.Server.Log.Clear();
 
-            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.DisableAsync(LaCluster));
-
-            Assert.Equal(CmkServiceAdapter.DisableNotSupportedId, ex.ErrorId);
-            Assert.Contains("Unlink the workspaces", ex.Message);
-            Assert.Empty(Writes());
+            await AssertDisableRefused(LaCluster, "Unlink the workspaces");
             Assert.True((await Manager.GetAsync(LaCluster)).CustomerManaged);
         }
 

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Core.Azure;
+using CmkPowerShell.Core.Errors;
 using CmkPowerShell.Core.Requirements;
 using CmkPowerShell.Core.Services;
 using CmkPowerShell.Emulator;
@@ -129,6 +130,32 @@ namespace CmkPowerShell.Tests.Services
         protected IReadOnlyList<LoggedRequest> Writes(string? pathPrefix = null)
             => Log.Where(e => e.Method != "GET" && e.Method != "HEAD"
                               && (pathPrefix == null || e.Path.StartsWith(pathPrefix, StringComparison.OrdinalIgnoreCase))).ToList();
+
+        /// <summary>
+        /// Set-AzCmkEncryption on <paramref name="resourceId"/> with a key of the demo vaults (and a user-assigned identity
+        /// when named) is refused for exactly <paramref name="checks"/>, before any write.
+        /// </summary>
+        protected async Task<CmkException> AssertSetRefusedBeforeAnyWrite(string resourceId, string keyUri, string? uai, params string[] checks)
+        {
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(new CmkSetOptions(resourceId, keyUri)
+            {
+                UserAssignedIdentityId = uai == null ? null : Uai(uai),
+            }));
+            Assert.Equal(checks, ex.FailedChecks.Select(c => c.CheckId));
+            Assert.Empty(Writes());
+            return ex;
+        }
+
+        /// <summary>Disable-AzCmkEncryption is refused with CmkDisableNotSupported giving <paramref name="reason"/>; nothing is written.</summary>
+        protected async Task<CmkException> AssertDisableRefused(string resourceId, string reason)
+        {
+            Emulator.Server.Log.Clear();
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.DisableAsync(resourceId));
+            Assert.Equal(CmkServiceAdapter.DisableNotSupportedId, ex.ErrorId);
+            Assert.Contains(reason, ex.Message);
+            Assert.Empty(Writes());
+            return ex;
+        }
 
         /// <summary>Every ARM request the emulator refused as malformed (schema validation answers 400 before the provider).</summary>
         protected void AssertNoRejectedRequests()
