@@ -131,6 +131,14 @@ namespace CmkPowerShell.Tests.Services
             => Log.Where(e => e.Method != "GET" && e.Method != "HEAD"
                               && (pathPrefix == null || e.Path.StartsWith(pathPrefix, StringComparison.OrdinalIgnoreCase))).ToList();
 
+        /// <summary>The demo keys that break one requirement each (vault, key, user-assigned identity, the check it fails).</summary>
+        public static TheoryData<string, string, string?, string> BrokenRequirements => new()
+        {
+            { "kv-nopurge", "cmk", null, CheckIds.KeyVaultPurgeProtection },
+            { "kv-good", "ec-key", null, CheckIds.KeyType },
+            { "kv-good", "cmk", "uai-noaccess", CheckIds.IdentityAccess },
+        };
+
         /// <summary>
         /// Set-AzCmkEncryption on <paramref name="resourceId"/> with a key of the demo vaults (and a user-assigned identity
         /// when named) is refused for exactly <paramref name="checks"/>, before any write.

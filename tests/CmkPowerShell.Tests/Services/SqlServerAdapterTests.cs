@@ -73,9 +73,7 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Theory]
-        [InlineData("kv-nopurge", "cmk", null, CheckIds.KeyVaultPurgeProtection)]
-        [InlineData("kv-good", "ec-key", null, CheckIds.KeyType)]
-        [InlineData("kv-good", "cmk", "uai-noaccess", CheckIds.IdentityAccess)]
+        [MemberData(nameof(BrokenRequirements))]
         public Task Set_fails_exactly_the_broken_requirement_before_any_write(string vault, string key, string? uai, string check)
             => AssertSetRefusedBeforeAnyWrite(Sql, Key(vault, key), uai, check);
 
