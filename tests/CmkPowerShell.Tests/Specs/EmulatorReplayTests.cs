@@ -285,7 +285,7 @@ namespace CmkPowerShell.Tests.Specs
             if (e.Operation.OperationId == "RoleAssignments_Create" && body is not null) RemoveSameAssignment(path, JsonNode.Parse(body)!);
             foreach (var id in creates ? chain.Take(chain.Count - 1) : chain) SeedResource(e, id, map);
 
-            if (Preconditions.TryGetValue(e.Operation.OperationId, out var precondition) && chain.Count > 0)
+            if (Preconditions.TryGetValue(ProviderOperation(e), out var precondition) && chain.Count > 0)
                 Server.Store.Update(chain[^1], precondition);
             SeedParentPreconditions(e, chain, body);
 
@@ -321,26 +321,33 @@ namespace CmkPowerShell.Tests.Specs
         }
 
         /// <summary>
-        /// State an example presumes but no example shows: NetApp's key vault operations act on an account that
-        /// already uses customer-managed keys, while the spec's account examples all use Microsoft.NetApp keys.
+        /// State an example presumes but no example shows, keyed by "{provider namespace}/{operation id}" (operation ids are
+        /// unique within a spec only: Azure SQL and PostgreSQL both have Servers_Update). NetApp's key vault operations act
+        /// on an account that already uses customer-managed keys, while the spec's account examples all use Microsoft.NetApp keys.
         /// </summary>
-        private static readonly IReadOnlyDictionary<string, Action<JsonObject>> Preconditions = new Dictionary<string, Action<JsonObject>>
+        private static readonly IReadOnlyDictionary<string, Action<JsonObject>> Preconditions = new Dictionary<string, Action<JsonObject>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
-            ["Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
-            ["Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
+            ["Microsoft.NetApp/Accounts_ChangeKeyVault"] = UsesCustomerManagedKey,
+            ["Microsoft.NetApp/Accounts_GetChangeKeyVaultInformation"] = UsesCustomerManagedKey,
+            ["Microsoft.NetApp/Accounts_TransitionToCmk"] = UsesCustomerManagedKey,
             // StorageAccountEnableCMK answers with the account's system-assigned identity: it had one before the key was set
             // (customer-managed-keys-configure-existing-account), which the GET sample the account is seeded from lacks.
-            ["StorageAccounts_Update"] = HasSystemAssignedIdentity,
-            // Azure SQL and PostgreSQL flexible server share the operation id. ServerUpdateWithDataEncryptionEnabled changes
-            // the key of a PostgreSQL server created with one (its data encryption type is fixed at creation), which the
-            // ServerGet sample it is seeded from (no dataEncryption: SystemManaged) is not; a SQL server (no storage block) is left alone.
-            ["Servers_Update"] = CreatedWithCustomerManagedKey,
+            ["Microsoft.Storage/StorageAccounts_Update"] = HasSystemAssignedIdentity,
+            // ServerUpdateWithDataEncryptionEnabled changes the key of a PostgreSQL server created with one (its data
+            // encryption type is fixed at creation), which the ServerGet sample it is seeded from (SystemManaged) is not.
+            ["Microsoft.DBforPostgreSQL/Servers_Update"] = CreatedWithCustomerManagedKey,
         };
+
+        /// <summary>The provider namespace of the operation's path (its last "/providers/{namespace}/") and its operation id.</summary>
+        private static string ProviderOperation(SpecExample e)
+        {
+            var match = Regex.Match(e.Operation.PathTemplate, "/providers/(?<ns>[^/]+)/(?!.*/providers/)", RegexOptions.IgnoreCase);
+            return (match.Success ? match.Groups["ns"].Value + "/" : "") + e.Operation.OperationId;
+        }
 
         private static void CreatedWithCustomerManagedKey(JsonObject server)
         {
-            if (server["properties"] is JsonObject properties && properties["storage"] is not null)
+            if (server["properties"] is JsonObject properties)
                 properties["dataEncryption"] = new JsonObject { ["type"] = "AzureKeyVault" };
         }
 
