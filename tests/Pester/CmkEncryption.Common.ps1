@@ -43,6 +43,8 @@ $script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"
 $script:Des = "$Rg/providers/Microsoft.Compute/diskEncryptionSets/des-demo"
 $script:Storage = "$Rg/providers/Microsoft.Storage/storageAccounts/stcmkdemo"
 $script:LaCluster = "$Rg/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo"
+$script:Cosmos = "$Rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-demo"
+$script:CosmosCassandra = "$Rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-cassandra"
 
 function Get-FailedCheck($Results) {
     <# The ids of the checks a Test-AzCmkKeyVault run failed, as an array (empty when none failed). #>

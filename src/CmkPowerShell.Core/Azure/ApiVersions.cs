@@ -14,6 +14,8 @@ namespace CmkPowerShell.Core.Azure
         public const string DataBox = "2025-07-01";
         public const string Kusto = "2023-08-15";
         public const string ManagedCassandra = "2025-10-15";
+        /// <summary>Cosmos DB database accounts: 2024-05-15, the newest stable with split files (INDEX.md section 15).</summary>
+        public const string CosmosDb = "2024-05-15";
         public const string Batch = "2024-02-01";
         public const string EventHub = "2024-01-01";
         public const string ServiceBus = "2021-11-01";
@@ -39,6 +41,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.DataBox"] = DataBox,
             ["Microsoft.Kusto"] = Kusto,
             ["Microsoft.DocumentDB"] = ManagedCassandra,
+            ["Microsoft.DocumentDB/databaseAccounts"] = CosmosDb,
             ["Microsoft.Batch"] = Batch,
             ["Microsoft.EventHub"] = EventHub,
             ["Microsoft.ServiceBus"] = ServiceBus,
@@ -70,6 +73,7 @@ namespace CmkPowerShell.Core.Azure
             ["Microsoft.Kusto/clusters"] = Kusto,
             ["Microsoft.DocumentDB/cassandraClusters"] = ManagedCassandra,
             ["Microsoft.DocumentDB/cassandraClusters/dataCenters"] = ManagedCassandra,
+            ["Microsoft.DocumentDB/databaseAccounts"] = CosmosDb,
             ["Microsoft.Batch/batchAccounts"] = Batch,
             ["Microsoft.EventHub/namespaces"] = EventHub,
             ["Microsoft.EventHub/namespaces/eventhubs"] = EventHub,
@@ -104,7 +108,7 @@ namespace CmkPowerShell.Core.Azure
         };
 
         /// <summary>
-        /// The api-version for an ARM path: the provider of the last "/providers/{ns}" segment, or the
+        /// The api-version for an ARM path: the type or else the provider of the last "/providers/{ns}/{type}" segments, or the
         /// Resources version for subscriptions and resource groups, or the generic list version for
         /// "/subscriptions/{id}/resources".
         /// </summary>
@@ -114,8 +118,12 @@ namespace CmkPowerShell.Core.Azure
             var segments = path.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
             for (int i = segments.Length - 2; i >= 0; i--)
             {
-                if (string.Equals(segments[i], "providers", StringComparison.OrdinalIgnoreCase)
-                    && ByResourceType.TryGetValue(segments[i + 1], out var version))
+                if (!string.Equals(segments[i], "providers", StringComparison.OrdinalIgnoreCase)) continue;
+                if (i + 2 < segments.Length && ByResourceType.TryGetValue(segments[i + 1] + "/" + segments[i + 2], out var typeVersion))
+                {
+                    return typeVersion;
+                }
+                if (ByResourceType.TryGetValue(segments[i + 1], out var version))
                 {
                     return version;
                 }

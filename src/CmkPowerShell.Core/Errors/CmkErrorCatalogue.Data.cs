@@ -14,6 +14,8 @@ namespace CmkPowerShell.Core.Errors
         public const string ManagedCassandra = "003_6865a656ebcf83a5.txt";
         public const string Batch = "004_6a9f3355d7170975.txt";
         public const string LogAnalytics = "https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys (Troubleshooting, Error messages)";
+        public const string CosmosDbTroubleshooting = "https://learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide";
+        public const string CosmosDbExistingAccounts = "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys-existing-accounts";
         public const string BatchSpec = "azure-specs/batch/resource-manager/Microsoft.Batch/stable/2024-02-01/BatchManagement.json";
         public const string KeyVaultSpec = "azure-specs/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json";
         public const string ArmCommonErrors = "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors";
@@ -190,6 +192,40 @@ namespace CmkPowerShell.Core.Errors
                 "The cluster is being deleted, or another asynchronous operation on it is still running.",
                 "Wait until the cluster's provisioningState is Succeeded (Get-AzCmkEncryption shows it), then run the command again.",
                 ErrorSources.LogAnalytics) { MessagePatterns = new[] { @"Cluster is in deleting state", @"Async operation is in progress", @"Operation can't be executed now" } },
+            // Cosmos DB documents the revocation errors of an account by their messages (no codes), the same text the
+            // account reports in customerManagedKeyStatus; a write that sets such a key fails with them.
+            new CmkErrorEntry("CosmosDbDefaultIdentityUnauthorized", CmkErrorFamily.Access, PermissionDenied, CosmosDb,
+                "The account's default identity may not get, wrap or unwrap with the key, or the key is disabled or expired.",
+                "Grant the default identity Get, Wrap Key and Unwrap Key or Key Vault Crypto Service Encryption User (Grant-AzCmkKeyVaultAccess), and check that the key is enabled and not expired; the account leaves the revoked state within about an hour.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Default Identity is unauthorized to access the (Azure )?Key Vault key" } },
+            new CmkErrorEntry("CosmosDbTokenAcquisitionFailed", CmkErrorFamily.Access, AuthenticationError, CosmosDb,
+                "Cosmos DB could not get a Microsoft Entra token for the account's default identity, so it cannot reach the key.",
+                "Make the default identity an existing identity of the account with access to the key (Set-AzCmkEncryption with -UserAssignedIdentityId, or the system-assigned identity).",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Token Acquisition error" } },
+            new CmkErrorEntry("CosmosDbKeyNotFound", KeyVaultConfiguration, ObjectNotFound, CosmosDb,
+                "The customer-managed key was not found in the key vault.",
+                "Check the key URI; recover the key or the vault if it was deleted (Undo-AzKeyVaultKeyRemoval), then wait up to an hour.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Customer Managed Key does not exist" } },
+            new CmkErrorEntry("CosmosDbInvalidDefaultIdentity", CmkErrorFamily.Access, InvalidArgument, CosmosDb,
+                "The account's default identity is not one the service can use (FirstPartyIdentity, SystemAssignedIdentity or UserAssignedIdentity=<id>).",
+                "Set the key again with an identity of the account (Set-AzCmkEncryption -IdentityType SystemAssigned, or -UserAssignedIdentityId <id>), which sets the default identity.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Invalid (Azure )?Cosmos DB default identity" } },
+            new CmkErrorEntry("CosmosDbKeyVaultUriInvalid", Input, InvalidArgument, CosmosDb,
+                "The account's keyVaultKeyUri is not a valid Key Vault key identifier.",
+                "Pass the key identifier as Get-AzKeyVaultKey shows it (https://<vault>.vault.azure.net/keys/<name>); the version is not needed.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Improper Syntax Detected on the Key Vault URI" }, Parameter = "KeyUri" },
+            new CmkErrorEntry("CosmosDbKeyUnwrapFailed", KeyState, InvalidOperation, CosmosDb,
+                "Cosmos DB could not unwrap its data encryption key with the customer-managed key.",
+                "If the key or the vault was deleted recently, recover it (Undo-AzKeyVaultKeyRemoval / Undo-AzKeyVaultRemoval) and wait up to an hour.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Internal unwrapping procedure error" } },
+            new CmkErrorEntry("CosmosDbKeyVaultDnsUnresolved", CmkErrorFamily.Network, ObjectNotFound, CosmosDb,
+                "The key vault's DNS name cannot be resolved: the vault was deleted, or Key Vault has an outage.",
+                "Recover the vault if it was deleted (Undo-AzKeyVaultRemoval); otherwise wait up to two hours and contact support if the account stays revoked.",
+                ErrorSources.CosmosDbTroubleshooting) { MessagePatterns = new[] { @"Unable to Resolve the Key Vault'?s DNS" } },
+            new CmkErrorEntry("CosmosDbCassandraAccountNotSupported", UnsupportedOperation, InvalidOperation, CosmosDb,
+                "A customer-managed key cannot be enabled on an existing Azure Cosmos DB for Apache Cassandra account.",
+                "Create a new API for Apache Cassandra account with the key (check the key first with Test-AzCmkKeyVault -Service CosmosDbAccount -Location <region> -Quiet) and move the data to it.",
+                ErrorSources.CosmosDbExistingAccounts + " (Known limitations)") { UserCanFix = false },
             new CmkErrorEntry("NetAppKeyVaultRegionMismatch", KeyVaultConfiguration, InvalidOperation, NetAppFiles,
                 "The NetApp account and the key vault are in different regions.",
                 "Use a key vault in the NetApp account's region.",

@@ -34,8 +34,9 @@ namespace CmkPowerShell.Core.Errors
         PostgreSqlFlexibleServer = 1024,
         RecoveryServicesVault = 2048,
         LogAnalyticsClusters = 4096,
+        CosmosDb = 8192,
         /// <summary>The services whose keys the module manages.</summary>
-        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault | LogAnalyticsClusters,
+        AllCmkServices = NetAppFiles | DataBox | DataExplorer | ManagedCassandra | Batch | EventHubs | ServiceBus | ContainerRegistry | PostgreSqlFlexibleServer | RecoveryServicesVault | LogAnalyticsClusters | CosmosDb,
         Any = ResourceManager | KeyVault | AllCmkServices,
     }
 

@@ -1,7 +1,7 @@
 namespace CmkPowerShell.Core.Requirements
 {
     /// <summary>The services whose customer-managed keys the module manages.</summary>
-    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer, LogAnalyticsCluster }
+    public enum CmkService { NetAppFiles, DataBox, DataExplorer, ManagedCassandra, Batch, EventHubs, ServiceBus, ContainerRegistry, PostgreSqlFlexibleServer, RecoveryServicesVault, StorageAccount, DiskEncryptionSet, SqlServer, LogAnalyticsCluster, CosmosDbAccount }
 
     /// <summary>The kind of managed identity a service uses to reach its key.</summary>
     public enum CmkIdentityType { SystemAssigned, UserAssigned }
@@ -24,6 +24,12 @@ namespace CmkPowerShell.Core.Requirements
         /// public access fails unless an approved private endpoint connection gives the service a path.
         /// </summary>
         NotTrustedService,
+        /// <summary>
+        /// The service reaches the vault over public access or through the trusted-services bypass, never through a private
+        /// endpoint (Cosmos DB: "an instance that is exclusively accessible through private endpoints cannot be used"), so a
+        /// closed vault fails instead of warning.
+        /// </summary>
+        PublicOrTrustedServices,
     }
 
     /// <summary>Where the requirements come from: the seed documents (by file name) and the pinned specs.</summary>

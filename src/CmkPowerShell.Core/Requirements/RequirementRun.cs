@@ -424,6 +424,13 @@ namespace CmkPowerShell.Core.Requirements
                     Add(id, RequirementStatus.Passed,
                         $"Key vault '{_vault.Name}' denies public access; {_profile.DisplayName} reaches it through a private endpoint (see {CheckIds.KeyVaultPrivateEndpoint}).");
                     return;
+                case FirewallRule.PublicOrTrustedServices:
+                    Add(id, RequirementStatus.Failed,
+                        Failure(id, publicDisabled
+                            ? $" (public network access is disabled); {_profile.DisplayName} cannot use a vault reachable only through private endpoints"
+                            : $"; {_profile.DisplayName} reaches the key only over public access or through that bypass"),
+                        action: $"Allow trusted Microsoft services on '{_vault.Name}' with public network access enabled (Update-AzKeyVault -PublicNetworkAccess Enabled; Update-AzKeyVaultNetworkRuleSet -VaultName {_vault.Name} -Bypass AzureServices).");
+                    return;
                 case FirewallRule.FailWithUserAssignedIdentity when _identity.Type == CmkIdentityType.UserAssigned:
                     Add(id, RequirementStatus.Failed,
                         Failure(id, $"; {_profile.DisplayName} cannot reach the key through it with a user-assigned identity"),

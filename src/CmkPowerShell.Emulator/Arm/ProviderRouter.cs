@@ -42,6 +42,7 @@ namespace CmkPowerShell.Emulator
                 new DiskEncryptionSetHandler(world, cmk),
                 new SqlServerHandler(world, cmk),
                 new LogAnalyticsClusterHandler(world, cmk),
+                new CosmosDbHandler(world, cmk),
                 new PlainResourceHandler(world),
             };
         }

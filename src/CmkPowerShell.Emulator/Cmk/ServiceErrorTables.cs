@@ -289,6 +289,32 @@ namespace CmkPowerShell.Emulator
                 [CmkCheck.RegionMismatch] = new("BadRequest", "The key vault '{vaultUri}' must be in the cluster's region.", false),
             });
 
+        // ---------------------------------------------------------------------------------------------------------
+        // Azure Cosmos DB: cmk-troubleshooting-guide names each revocation error by its message (no codes; ARM's generic
+        // BadRequest is used). Cosmos DB reaches the vault over public access or the trusted-services bypass, never a
+        // private endpoint (how-to-setup-customer-managed-keys); the vault may be in another region.
+        private const string CosmosDbUnauthorized = "Default Identity is unauthorized to access the Azure Key Vault key.";
+        private const string CosmosDbBadUri = "Improper Syntax Detected on the Key Vault URI Property.";
+
+        public static readonly ServiceErrorTable CosmosDb = new("Microsoft.DocumentDB/databaseAccounts", "https://learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide",
+            new ServiceKeyRules(SameRegion: false, MinimumRsaSize: 2048, ServiceKeyRules.WrapPermissions, ServiceKeyRules.WrapDataActions,
+                ServiceKeyRules.WrapOps, PrivateEndpointReachesFirewalledVault: false, TrustedService: true),
+            new Dictionary<CmkCheck, Entry>(Undocumented("Cosmos DB account", "account's default identity"))
+            {
+                [CmkCheck.InvalidUri] = new("BadRequest", CosmosDbBadUri),
+                [CmkCheck.InvalidScheme] = new("BadRequest", CosmosDbBadUri),
+                [CmkCheck.InvalidHost] = new("BadRequest", CosmosDbBadUri),
+                [CmkCheck.VaultNotFound] = new("BadRequest", "Unable to Resolve the Key Vault's DNS."),
+                [CmkCheck.KeyNotFound] = new("BadRequest", "Customer Managed Key does not exist."),
+                [CmkCheck.KeyDisabled] = new("BadRequest", CosmosDbUnauthorized),
+                [CmkCheck.KeyExpired] = new("BadRequest", CosmosDbUnauthorized),
+                [CmkCheck.NoAccess] = new("BadRequest", CosmosDbUnauthorized),
+                [CmkCheck.SystemIdentityMissing] = new("BadRequest", "Invalid Azure Cosmos DB default identity."),
+                [CmkCheck.UserIdentityMissing] = new("BadRequest", "Invalid Azure Cosmos DB default identity."),
+                [CmkCheck.OnlyAtCreation] = new("BadRequest", "Enabling customer-managed keys on an existing Azure Cosmos DB for Apache Cassandra account is not supported.", false),
+                [CmkCheck.CannotDisable] = new("BadRequest", "Customer-managed key encryption cannot be reverted once it has started.", false),
+            });
+
         private static Dictionary<CmkCheck, Entry> Undocumented(string what, string identity) => new()
         {
             [CmkCheck.RegionMismatch] = new("KeyVaultRegionMismatch", "The key vault '{vaultUri}' must be in the same region as the " + what + ".", false),

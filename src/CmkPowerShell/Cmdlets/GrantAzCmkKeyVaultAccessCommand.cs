@@ -32,7 +32,7 @@ namespace CmkPowerShell.Cmdlets
         public string KeyUri { get; set; } = "";
 
         [Parameter(ParameterSetName = PrincipalSet, HelpMessage = "The service the principal uses the key for (NetAppFiles needs encrypt/decrypt; the others wrap/unwrap).")]
-        [ValidateSet("NetAppFiles", "DataBox", "DataExplorer", "ManagedCassandra", "Batch", "EventHubs", "ServiceBus", "ContainerRegistry", "PostgreSqlFlexibleServer", "RecoveryServicesVault", "StorageAccount", "DiskEncryptionSet", "SqlServer", "LogAnalyticsCluster")]
+        [ValidateSet("NetAppFiles", "DataBox", "DataExplorer", "ManagedCassandra", "Batch", "EventHubs", "ServiceBus", "ContainerRegistry", "PostgreSqlFlexibleServer", "RecoveryServicesVault", "StorageAccount", "DiskEncryptionSet", "SqlServer", "LogAnalyticsCluster", "CosmosDbAccount")]
         public string? Service { get; set; }
 
         [Parameter(HelpMessage = "Auto (the vault's own permission model), AccessPolicy or Rbac (refused when the vault uses the other model).")]

@@ -38,6 +38,7 @@ namespace CmkPowerShell.Tests.Errors
         public string CassandraDc => Rg + "/providers/Microsoft.DocumentDB/cassandraClusters/cassandra-demo/dataCenters/dc1";
         public string Batch => Rg + "/providers/Microsoft.Batch/batchAccounts/batchdemo";
         public string LaCluster => Rg + "/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo";
+        public string Cosmos => Rg + "/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-demo";
         public string Vault(string name) => Rg + "/providers/Microsoft.KeyVault/vaults/" + name;
 
         public Task<CmkSession> ConnectAsync(Action<CmkConnectionOptions>? configure = null)
@@ -120,6 +121,12 @@ namespace CmkPowerShell.Tests.Errors
         public Task<JsonObject?> PatchDataBox(string keyUrl) => Admin.SendAsync(Patch, DataBox, DataBoxKek(keyUrl), CancellationToken.None);
         public Task<JsonObject?> PatchCassandra() => Admin.SendAsync(Patch, CassandraDc, CassandraKey("https://kv-good.vault.azure.net/keys/cmk"), CancellationToken.None);
         public Task<JsonObject?> PatchLaCluster(string vaultUri, string key = "cmk") => Admin.SendAsync(Patch, LaCluster, KeyVaultPropertiesKey(vaultUri, key), CancellationToken.None);
+        /// <summary>properties.keyVaultKeyUri + defaultIdentity: a Cosmos DB account's key, checked in its encryption operation.</summary>
+        public Task<JsonObject?> PatchCosmos(string keyUri, string defaultIdentity = "SystemAssignedIdentity")
+            => Admin.SendAsync(Patch, Cosmos, new JsonObject
+            {
+                ["properties"] = new JsonObject { ["keyVaultKeyUri"] = keyUri, ["defaultIdentity"] = defaultIdentity },
+            }, CancellationToken.None);
         public Task<JsonObject?> PatchBatch() => Admin.SendAsync(Patch, Batch, BatchKey("https://kv-rbac.vault.azure.net/keys/cmk"), CancellationToken.None);
 
         /// <summary>The service accepts the write (201/202), then its operation ends Failed with this error.</summary>
@@ -156,6 +163,7 @@ namespace CmkPowerShell.Tests.Errors
         private const string CassandraPatch = "/dataCenters/dc1$";
         private const string BatchPatch = "/batchAccounts/batchdemo$";
         private const string LaClusterPatch = "/clusters/la-cluster-demo$";
+        private const string CosmosPatch = "/databaseAccounts/cosmos-demo$";
         private const string Sync = nameof(ServiceErrorOrigin.Synchronous);
 
         private static ErrorCase Real(string id, string operation, ServiceErrorOrigin? origin, Func<CatalogueEmulator, Task> provoke)
@@ -189,6 +197,16 @@ namespace CmkPowerShell.Tests.Errors
 
         private static ErrorCase LaClusterReal(string id, string vaultUri, string key = "cmk")
             => Real(id, $"Log Analytics cluster PATCH (synchronous) {vaultUri} {key}", ServiceErrorOrigin.Synchronous, e => e.PatchLaCluster(vaultUri, key));
+
+        private static ErrorCase CosmosReal(string id, string keyUri, string defaultIdentity = "SystemAssignedIdentity")
+            => Real(id, $"Cosmos DB account PATCH {keyUri} ({defaultIdentity})", ServiceErrorOrigin.LongRunningOperation, e => e.PatchCosmos(keyUri, defaultIdentity));
+
+        private static ErrorCase CosmosFault(string id, string message)
+            => Fault(id, "Cosmos DB account PATCH, operation failed with: " + message, ServiceErrorOrigin.LongRunningOperation, e =>
+            {
+                e.FailOperation(CosmosPatch, "BadRequest", message);
+                return e.PatchCosmos("https://kv-good.vault.azure.net/keys/cmk");
+            });
 
         private static ErrorCase CassandraFault(string id, string code, string message)
             => Fault(id, "Cassandra data center PATCH, operation failed with " + code, ServiceErrorOrigin.LongRunningOperation, e =>
@@ -309,6 +327,16 @@ namespace CmkPowerShell.Tests.Errors
                 e.FailAtOnce("PATCH", LaClusterPatch, 400, "BadRequest", "Cluster is in deleting state. Async operation is in progress.");
                 return e.PatchLaCluster("https://kv-good.vault.azure.net/");
             }),
+
+            // ---- Cosmos DB accounts: cmk-troubleshooting-guide's messages (code BadRequest), in the encryption operation ----
+            CosmosReal("CosmosDbKeyNotFound", "https://kv-good.vault.azure.net/keys/nope"),
+            CosmosReal("CosmosDbDefaultIdentityUnauthorized", "https://kv-good.vault.azure.net/keys/disabled-key"),
+            CosmosReal("CosmosDbKeyVaultUriInvalid", "https://kv-good.example.com/keys/cmk"),
+            CosmosReal("CosmosDbKeyVaultDnsUnresolved", "https://kv-deleted.vault.azure.net/keys/cmk"),
+            Real("CosmosDbInvalidDefaultIdentity", "Cosmos DB account PATCH naming a user-assigned identity the account does not carry",
+                ServiceErrorOrigin.LongRunningOperation, e => e.PatchCosmos("https://kv-good.vault.azure.net/keys/cmk", "UserAssignedIdentity=" + e.Rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-good")),
+            CosmosFault("CosmosDbTokenAcquisitionFailed", "Azure Active Directory Token Acquisition error for the default identity."),
+            CosmosFault("CosmosDbKeyUnwrapFailed", "Internal unwrapping procedure error."),
 
             // ---- Azure Resource Manager, answered at once on the request ARM refuses ----
             Real("AuthorizationFailed", "PATCH Kusto as the read-only principal", ServiceErrorOrigin.Synchronous, async e =>

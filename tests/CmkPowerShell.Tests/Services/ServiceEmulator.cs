@@ -48,6 +48,8 @@ namespace CmkPowerShell.Tests.Services
         protected string Sql => $"{Rg}/providers/Microsoft.Sql/servers/sql-demo";
         protected string Des => $"{Rg}/providers/Microsoft.Compute/diskEncryptionSets/des-demo";
         protected string LaCluster => $"{Rg}/providers/Microsoft.OperationalInsights/clusters/la-cluster-demo";
+        protected string Cosmos => $"{Rg}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-demo";
+        protected string CosmosCassandra => $"{Rg}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-cassandra";
         /// <summary>anf-demo's volume network, and kv-good's approved private endpoint in it.</summary>
         protected string Vnet => $"{Rg}/providers/Microsoft.Network/virtualNetworks/vnet-demo";
         protected string PeKvGood => $"{Rg}/providers/Microsoft.Network/privateEndpoints/pe-kv-good";

@@ -34,6 +34,8 @@ namespace CmkPowerShell.Tests.Specs
             // Microsoft.DocumentDB managed Cassandra
             "CassandraClusters_Get", "CassandraClusters_CreateUpdate", "CassandraClusters_Update",
             "CassandraDataCenters_Get", "CassandraDataCenters_List", "CassandraDataCenters_CreateUpdate", "CassandraDataCenters_Update",
+            // Microsoft.DocumentDB database accounts (Cosmos DB)
+            "DatabaseAccounts_Get", "DatabaseAccounts_CreateOrUpdate", "DatabaseAccounts_Update",
             // Microsoft.Batch
             "BatchAccount_Get", "BatchAccount_Create", "BatchAccount_Update",
             // Microsoft.Storage
