@@ -80,6 +80,16 @@ Describe 'Help that ships with the module' {
         $topic | Should -BeOfType [string]   # an about topic is text; a missing one is a search result object
         $topic | Should -Match 'SHORT DESCRIPTION'
     }
+
+    # platyPS 0.14 drops '*' and '_' it takes for emphasis; docs/help is written so that it takes none.
+    It 'shows <Text> in <Topic> as written' -ForEach @(
+        @{ Topic = 'about_CmkPowerShell'; Text = 'VaultName_KeyName_KeyVersion' }
+        @{ Topic = 'about_CmkPowerShell_Errors'; Text = '*.vault.azure.net in the public cloud, *.vault.usgovcloudapi.net' }
+        @{ Topic = 'about_CmkPowerShell_Errors'; Text = '`^\s*Could not fetch the passkey\.?\s*$`' }
+    ) {
+        $shown = (Get-Help $Topic) -replace '\s+', ' '
+        $shown | Should -BeLike ('*' + [WildcardPattern]::Escape(($Text -replace '\s+', ' ')) + '*')
+    }
 }
 
 Describe 'Help of <_>' -ForEach $ExportedCmdlets {

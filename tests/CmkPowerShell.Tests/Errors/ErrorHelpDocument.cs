@@ -3,12 +3,15 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using CmkPowerShell.Core.Errors;
+using CmkPowerShell.Tests.Contract;
 
 namespace CmkPowerShell.Tests.Errors
 {
     /// <summary>
     /// Renders docs/help/about_CmkPowerShell_Errors.md from the error catalogue, so the help cannot drift from
     /// what the module throws. ErrorHelpDocumentTests compares it with the committed file (UPDATE_ERROR_DOCS=1 rewrites it).
+    /// Catalogue text goes through <see cref="AboutTopicMarkdown"/>, so that GitHub and the about_*.help.txt that
+    /// platyPS 0.14 makes of this file both show every character of it.
     /// </summary>
     internal static class ErrorHelpDocument
     {
@@ -72,7 +75,7 @@ namespace CmkPowerShell.Tests.Errors
             Line();
             Line("| Family | Exception type | What it means |");
             Line("|---|---|---|");
-            foreach (var f in Families) Line($"| {f.Title} | {f.Type} | {f.Description} |");
+            foreach (var f in Families) Line(Checked($"| {Prose(f.Title)} | {Prose(f.Type)} | {Prose(f.Description)} |"));
             Line();
 
             foreach (var f in Families)
@@ -83,15 +86,23 @@ namespace CmkPowerShell.Tests.Errors
                 {
                     Line($"### {e.ErrorId}");
                     Line();
-                    Line($"- Category: {e.Category}");
-                    Line($"- Services: {Services(e.Services)}");
+                    var items = new List<IReadOnlyList<string>>
+                    {
+                        Item("Category", Prose(e.Category.ToString())),
+                        Item("Services", Prose(Services(e.Services))),
+                    };
                     var recognised = Recognised(e);
-                    if (recognised.Length > 0) Line($"- Recognised by: {recognised}");
-                    if (e.Parameter != null) Line($"- Parameter: -{e.Parameter}");
-                    Line($"- You can fix the cause: {(e.UserCanFix ? "yes" : "no")}");
-                    Line($"- Meaning: {e.Meaning}");
-                    Line($"- Fix: {e.RecommendedAction}");
-                    Line($"- Source: {e.Source}");
+                    if (recognised.Length > 0) items.Add(Item("Recognised by", recognised));
+                    if (e.Parameter != null) items.Add(Item("Parameter", Prose("-" + e.Parameter)));
+                    items.Add(Item("You can fix the cause", e.UserCanFix ? "yes" : "no"));
+                    items.Add(Item("Meaning", Prose(e.Meaning)));
+                    items.Add(Item("Fix", Prose(e.RecommendedAction)));
+                    items.Add(Item("Source", Prose(e.Source)));
+                    foreach (var item in items)
+                    {
+                        foreach (var line in item) Line(line);
+                        if (AboutTopicMarkdown.NeedsBlankLineAfter(item) && item != items[items.Count - 1]) Line();
+                    }
                     Line();
                 }
             }
@@ -131,6 +142,18 @@ namespace CmkPowerShell.Tests.Errors
             return sb.ToString();
         }
 
+        private static string Prose(string text) => AboutTopicMarkdown.Prose(text);
+
+        private static string Code(string code) => AboutTopicMarkdown.Code(code);
+
+        private static IReadOnlyList<string> Item(string label, string value) => AboutTopicMarkdown.ListItem(label, value);
+
+        /// <summary>A line that cannot break (a table row) must hold nothing platyPS 0.14 would drop.</summary>
+        private static string Checked(string line)
+            => AboutTopicMarkdown.LostInPlatyPs(line) is { } lost
+                ? throw new InvalidOperationException($"'{lost}' would lose characters in the about topic (platyPS 0.14 emphasis); reword: {line}")
+                : line;
+
         private static string Services(CmkErrorServices services)
         {
             if (services == CmkErrorServices.Any) return "all";
@@ -152,9 +175,9 @@ namespace CmkPowerShell.Tests.Errors
         private static string Recognised(CmkErrorEntry e)
         {
             var parts = new List<string>();
-            if (e.ServiceCodes.Count > 0) parts.Add("service code " + string.Join(", ", e.ServiceCodes.Select(c => $"`{c}`")));
-            if (e.MessagePatterns.Count > 0) parts.Add("message matching " + string.Join(", ", e.MessagePatterns.Select(p => $"`{p}`")));
-            if (e.CheckIds.Count > 0) parts.Add("failed requirement check " + string.Join(", ", e.CheckIds.Select(c => $"`{c}`")));
+            if (e.ServiceCodes.Count > 0) parts.Add("service code " + string.Join(", ", e.ServiceCodes.Select(Code)));
+            if (e.MessagePatterns.Count > 0) parts.Add("message matching " + string.Join(", ", e.MessagePatterns.Select(Code)));
+            if (e.CheckIds.Count > 0) parts.Add("failed requirement check " + string.Join(", ", e.CheckIds.Select(Code)));
             if (e.FallbackForStatus.Count > 0)
                 parts.Add("HTTP status " + string.Join(", ", e.FallbackForStatus.Select(s => s == 0 ? "none (no answer)" : s.ToString())) + " when nothing more specific matched");
             return string.Join("; ", parts);

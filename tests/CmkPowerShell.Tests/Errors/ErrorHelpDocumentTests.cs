@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using CmkPowerShell.Core.Errors;
+using CmkPowerShell.Tests.Contract;
 
 namespace CmkPowerShell.Tests.Errors
 {
@@ -30,10 +31,12 @@ namespace CmkPowerShell.Tests.Errors
             Assert.StartsWith("# CmkPowerShell Errors\n## about_CmkPowerShell_Errors\n", text);
             Assert.Contains("\n# SHORT DESCRIPTION\n", text);
             Assert.Contains("\n# LONG DESCRIPTION\n", text);
+            // Catalogue text is escaped and may break across lines (AboutTopicMarkdown): compare what a reader sees.
+            var plain = AboutTopicMarkdown.PlainCharacters(text);
             foreach (var entry in CmkErrorCatalogue.Entries)
             {
                 Assert.Contains($"\n### {entry.ErrorId}\n", text);
-                Assert.Contains($"- Fix: {entry.RecommendedAction}\n", text);
+                Assert.Contains("-Fix:" + AboutTopicMarkdown.Squash(entry.RecommendedAction) + "-Source:", plain);
             }
         }
     }
