@@ -104,6 +104,20 @@ namespace CmkPowerShell.Tests.Services
             AssertNoRejectedRequests();
         }
 
+        [Fact]
+        public async Task GrantAccess_gives_the_identity_the_key_before_the_key_is_set()
+        {
+            var status = await Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-good")) { UserAssignedIdentityId = Uai("uai-noaccess"), GrantAccess = true });
+
+            Assert.True(status!.CustomerManaged);
+            var writes = Writes().ToList();
+            var grant = writes.FindIndex(w => w.Path.Contains("/vaults/kv-good/accessPolicies/", StringComparison.OrdinalIgnoreCase));
+            var key = writes.FindIndex(w => w.Path.Equals(Cosmos, StringComparison.OrdinalIgnoreCase) && w.RequestBody!.Contains("keyVaultKeyUri"));
+            Assert.True(grant >= 0 && key > grant, string.Join("\n", writes.Select(w => $"{w.Method} {w.Path}")));
+            Assert.Contains("66666666-6666-6666-6666-000000000002", writes[grant].RequestBody);
+            AssertNoRejectedRequests();
+        }
+
         [Theory]
         [MemberData(nameof(BrokenRequirements))]
         public Task Set_fails_exactly_the_broken_requirement_before_any_write(string vault, string key, string? uai, string check)
