@@ -29,6 +29,7 @@ namespace CmkPowerShell.Emulator
         private readonly Throttler _throttler = new();
         private readonly ArmPipeline _arm;
         private readonly TokenEndpoints _tokens;
+        private readonly ManagedHsmDataPlane _hsm;
         private readonly AdminEndpoint _admin;
         private readonly X509Certificate2 _certificate;
         private TimeSpan _latency;
@@ -49,6 +50,7 @@ namespace CmkPowerShell.Emulator
             world.Operations.Delay = () => _world.LroDelay;
             _arm = new ArmPipeline(world, _throttler, () => _validator);
             _tokens = new TokenEndpoints(world);
+            _hsm = new ManagedHsmDataPlane(world);
             _admin = new AdminEndpoint(this);
             Log = new RequestLog();
             Faults = new FaultInjector();
@@ -263,7 +265,7 @@ namespace CmkPowerShell.Emulator
                 ArmResult result;
                 try
                 {
-                    result = _arm.Handle(ctx, bodyText, fault, p => principal = p);
+                    result = _hsm.Serves(ctx) ? _hsm.Handle(ctx, p => principal = p) : _arm.Handle(ctx, bodyText, fault, p => principal = p);
                 }
                 catch (ArmException e)
                 {

@@ -33,6 +33,11 @@ namespace CmkPowerShell.Core.Azure
         public const string ManagedIdentity = "2023-01-31";
         public const string Resources = "2022-12-01";
         public const string GenericResourceList = "2021-04-01";
+        /// <summary>
+        /// Key Vault data plane of a Managed HSM (its local RBAC: role assignments and role definitions), rbac.json 7.5.
+        /// Sent to https://{hsm}.{managedhsm suffix}/, never to ARM.
+        /// </summary>
+        public const string ManagedHsmDataPlane = "7.5";
 
         /// <summary>Provider namespace (or full type) to api-version, longest match wins.</summary>
         public static readonly IReadOnlyDictionary<string, string> ByResourceType = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)

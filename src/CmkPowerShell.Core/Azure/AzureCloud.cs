@@ -26,6 +26,11 @@ namespace CmkPowerShell.Core.Azure
         public string KeyVaultSuffix { get; }
         /// <summary>Managed HSM DNS suffix, e.g. "managedhsm.azure.net".</summary>
         public string ManagedHsmSuffix { get; }
+        /// <summary>
+        /// Token audience of the Managed HSM data plane, e.g. "https://managedhsm.azure.net" (what
+        /// 'az account get-access-token --resource' is given for an HSM), derived from the HSM host suffix.
+        /// </summary>
+        public string ManagedHsmAudience => "https://" + ManagedHsmSuffix;
 
         public static readonly AzureCloud AzureCloudPublic = new AzureCloud("AzureCloud",
             new Uri("https://management.azure.com/"), new Uri("https://login.microsoftonline.com/"),

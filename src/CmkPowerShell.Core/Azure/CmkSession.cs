@@ -22,9 +22,10 @@ namespace CmkPowerShell.Core.Azure
     /// ArmClient (subscriptions, GenericResource) and the engine's own HttpPipeline (JSON in and out), with
     /// the request counter, the throttle limiter and the redacting verbose log on both.
     /// </summary>
-    public sealed class CmkSession : IAzureResources
+    public sealed class CmkSession : IAzureResources, IManagedHsmDataPlane
     {
         private readonly HttpPipeline _pipeline;
+        private readonly HttpPipeline _hsmPipeline;
         private readonly CmkTransportOptions _transport;
         private readonly Sender _sender;
 
@@ -54,7 +55,11 @@ namespace CmkPowerShell.Core.Azure
             ArmClient = new ArmClient(credential, default(string), ArmOptions);
             _pipeline = HttpPipelineBuilder.Build(ArmOptions, Array.Empty<HttpPipelinePolicy>(),
                 new HttpPipelinePolicy[] { new RenewingAuthenticationPolicy(credential, Scope, canRenew: credential is not AccessTokenCredential) }, new ResponseClassifier());
-            _sender = new Sender(this);
+            // The same transport and policies with a token for the Managed HSM data plane instead of ARM.
+            _hsmPipeline = HttpPipelineBuilder.Build(ArmOptions, Array.Empty<HttpPipelinePolicy>(),
+                new HttpPipelinePolicy[] { new RenewingAuthenticationPolicy(credential, cloud.ManagedHsmAudience + "/.default", canRenew: credential is not AccessTokenCredential) },
+                new ResponseClassifier());
+            _sender = new Sender(_pipeline, cloud.ResourceManager);
         }
 
         public CmkConnectionInfo Info { get; private set; } = null!;
@@ -100,6 +105,8 @@ namespace CmkPowerShell.Core.Azure
             var (cloud, custom) = ResolveCloud(options);
             var pin = string.IsNullOrWhiteSpace(options.TrustedCertificateThumbprint) ? null : new CertificatePin(options.TrustedCertificateThumbprint!);
             handler ??= CreateHandler(pin);
+            // A custom endpoint (the emulator) stands in for the imitated cloud's Managed HSM hosts too.
+            if (custom) handler = new ManagedHsmHostRedirect(handler, cloud.ResourceManager, cloud.ManagedHsmSuffix);
 
             using (CmkHostScope.Enter(host))
             {
@@ -239,15 +246,26 @@ namespace CmkPowerShell.Core.Azure
             return response.BodyObject;
         }
 
-        public async Task<IReadOnlyList<JsonObject>> ListAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+        public Task<IReadOnlyList<JsonObject>> ListAsync(string path, CancellationToken cancellationToken, string? extraQuery = null)
+            => ListPagesAsync(_sender, BuildUri(path, extraQuery), TargetOf(path), cancellationToken);
+
+        public Task<IReadOnlyList<JsonObject>> ListManagedHsmAsync(string hsmHost, string path, string? extraQuery, CancellationToken cancellationToken)
+        {
+            if (string.IsNullOrWhiteSpace(hsmHost)) throw new ArgumentException("A Managed HSM host is required.", nameof(hsmHost));
+            var root = new Uri("https://" + hsmHost.Trim().TrimEnd('/') + "/");
+            var query = "api-version=" + ApiVersions.ManagedHsmDataPlane + (string.IsNullOrEmpty(extraQuery) ? string.Empty : "&" + extraQuery!.TrimStart('?', '&'));
+            var uri = new UriBuilder(root) { Path = path, Query = query }.Uri;
+            return ListPagesAsync(new Sender(_hsmPipeline, root), uri, root.Host + TargetOf(path), cancellationToken);
+        }
+
+        private static async Task<IReadOnlyList<JsonObject>> ListPagesAsync(Sender sender, Uri first, string target, CancellationToken cancellationToken)
         {
             var items = new List<JsonObject>();
-            var target = TargetOf(path);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            Uri? next = BuildUri(path, extraQuery);
+            Uri? next = first;
             while (next != null)
             {
-                var response = await _sender.SendAsync(HttpMethod.Get, next, null, false, cancellationToken).ConfigureAwait(false);
+                var response = await sender.SendAsync(HttpMethod.Get, next, null, false, cancellationToken).ConfigureAwait(false);
                 if (!response.IsSuccess) throw CmkErrors.FromServiceError(response.ToServiceError(ServiceErrorOrigin.Synchronous, target), target);
                 if (response.BodyObject?["value"] is JsonArray values)
                 {
@@ -259,7 +277,7 @@ namespace CmkPowerShell.Core.Azure
                 }
                 var link = ArmResponse.Text(response.BodyObject, "nextLink");
                 // A service that hands back the same page link would otherwise loop for ever.
-                next = link != null && seen.Add(link) ? _sender.Follow(link, target) : null;
+                next = link != null && seen.Add(link) ? sender.Follow(link, target) : null;
             }
             return items;
         }
@@ -388,18 +406,22 @@ namespace CmkPowerShell.Core.Azure
             }
         }
 
-        /// <summary>The engine's JSON requests through the shared pipeline; also the poller's door.</summary>
+        /// <summary>
+        /// The engine's JSON requests through one of the session's pipelines (ARM's, or the Managed HSM data plane's); also
+        /// the poller's door. Links are followed only on <c>_root</c>'s host.
+        /// </summary>
         private sealed class Sender : IArmSender
         {
-            private readonly CmkSession _session;
+            private readonly HttpPipeline _pipeline;
+            private readonly Uri _root;
 
-            public Sender(CmkSession session) { _session = session; }
+            public Sender(HttpPipeline pipeline, Uri root) { _pipeline = pipeline; _root = root; }
 
             public async Task<ArmResponse> SendAsync(HttpMethod method, Uri uri, JsonNode? body, bool isPoll, CancellationToken cancellationToken)
             {
                 try
                 {
-                    using var message = _session._pipeline.CreateMessage();
+                    using var message = _pipeline.CreateMessage();
                     var request = message.Request;
                     request.Method = RequestMethod.Parse(method.Method);
                     request.Uri.Reset(uri);
@@ -410,7 +432,7 @@ namespace CmkPowerShell.Core.Azure
                         request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body.ToJsonString()));
                     }
                     if (isPoll) MessageMarks.MarkPoll(message);
-                    await _session._pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                    await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
                     return ArmResponse.From(message.Response);
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
@@ -421,11 +443,11 @@ namespace CmkPowerShell.Core.Azure
 
             public Uri Follow(string link, string target)
             {
-                if (!Uri.TryCreate(_session.Cloud.ResourceManager, link, out var uri)
-                    || !string.Equals(uri.Scheme, _session.Cloud.ResourceManager.Scheme, StringComparison.OrdinalIgnoreCase)
-                    || !string.Equals(uri.Authority, _session.Cloud.ResourceManager.Authority, StringComparison.OrdinalIgnoreCase))
+                if (!Uri.TryCreate(_root, link, out var uri)
+                    || !string.Equals(uri.Scheme, _root.Scheme, StringComparison.OrdinalIgnoreCase)
+                    || !string.Equals(uri.Authority, _root.Authority, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw CmkErrors.Create("UntrustedOperationUrl", target, $"Connected to {_session.Cloud.ResourceManager}.");
+                    throw CmkErrors.Create("UntrustedOperationUrl", target, $"Connected to {_root}.");
                 }
                 return uri;
             }

@@ -32,6 +32,17 @@ namespace CmkPowerShell.Core.Azure
             IProgress<OperationProgress>? progress = null);
     }
 
+    /// <summary>
+    /// The data plane of a Managed HSM, for what Resource Manager does not show: the HSM's local RBAC. Requests go to
+    /// https://{hsm host}/ with a token for the cloud's Managed HSM audience (e.g. https://managedhsm.azure.net) and the
+    /// api-version <see cref="ApiVersions.ManagedHsmDataPlane"/>. Failures come out as CmkException.
+    /// </summary>
+    public interface IManagedHsmDataPlane
+    {
+        /// <summary>Every item of a data-plane list operation ("value" arrays), following nextLink on the same host.</summary>
+        Task<IReadOnlyList<JsonObject>> ListManagedHsmAsync(string hsmHost, string path, string? extraQuery, CancellationToken cancellationToken);
+    }
+
     /// <summary>Progress of a long-running operation while it is polled.</summary>
     public sealed record OperationProgress(string Path, string Status, TimeSpan Elapsed);
 }

@@ -13,6 +13,24 @@ namespace CmkPowerShell.Core.KeyVault
         public const string Encrypt = "Microsoft.KeyVault/vaults/keys/encrypt/action";
         public const string Decrypt = "Microsoft.KeyVault/vaults/keys/decrypt/action";
 
+        private const string VaultKeyActions = "Microsoft.KeyVault/vaults/keys/";
+        private const string ManagedHsmKeyActions = "Microsoft.KeyVault/managedHsm/keys/";
+
+        /// <summary>
+        /// The same requirement in a Managed HSM's local RBAC, whose key data actions are prefixed
+        /// Microsoft.KeyVault/managedHsm/keys/ and where reading a key is "read/action"
+        /// (https://learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles; rbac.json 7.5 DataAction).
+        /// </summary>
+        public KeyAccessRequirement ForManagedHsm()
+            => new KeyAccessRequirement(KeyPermissions, DataActions.Select(ManagedHsmAction).ToList());
+
+        private static string ManagedHsmAction(string vaultAction)
+        {
+            if (!vaultAction.StartsWith(VaultKeyActions, StringComparison.OrdinalIgnoreCase)) return vaultAction;
+            var rest = vaultAction.Substring(VaultKeyActions.Length);
+            return ManagedHsmKeyActions + (rest.EndsWith("/action", StringComparison.OrdinalIgnoreCase) ? rest : rest + "/action");
+        }
+
         /// <summary>Get + WrapKey + UnwrapKey: Data Box, Data Explorer, Managed Cassandra, Batch.</summary>
         public static KeyAccessRequirement WrapUnwrap { get; } =
             new KeyAccessRequirement(new[] { "get", "wrapKey", "unwrapKey" }, new[] { ReadKey, WrapKey, UnwrapKey });

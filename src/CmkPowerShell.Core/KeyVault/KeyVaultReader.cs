@@ -95,6 +95,35 @@ namespace CmkPowerShell.Core.KeyVault
             return json == null ? null : RoleDefinition.FromJson(json);
         }
 
+        /// <summary>
+        /// The principal's local role assignments on a Managed HSM that apply to its keys: RoleAssignments_ListForScope at
+        /// scope "/keys" with a principalId filter answers those at "/", "/keys" and below ("/keys/{name}") in one request
+        /// per HSM and principal. Null when the connection has no Managed HSM data plane.
+        /// </summary>
+        public async Task<IReadOnlyList<RoleAssignment>?> GetManagedHsmRoleAssignmentsAsync(string hsmHost, string principalId, CancellationToken cancellationToken)
+        {
+            var items = await ListManagedHsmAsync(hsmHost, ManagedHsmKeysScope + "/providers/Microsoft.Authorization/roleAssignments",
+                $"$filter=principalId eq '{principalId}'", cancellationToken).ConfigureAwait(false);
+            return items?.Select(RoleAssignment.FromJson).ToList();
+        }
+
+        /// <summary>The role definitions applicable to a Managed HSM's keys (RoleDefinitions_List at "/keys"), read once per HSM.</summary>
+        public async Task<IReadOnlyList<RoleDefinition>?> GetManagedHsmRoleDefinitionsAsync(string hsmHost, CancellationToken cancellationToken)
+        {
+            var items = await ListManagedHsmAsync(hsmHost, ManagedHsmKeysScope + "/providers/Microsoft.Authorization/roleDefinitions", null, cancellationToken).ConfigureAwait(false);
+            return items?.Select(RoleDefinition.FromJson).ToList();
+        }
+
+        /// <summary>The Managed HSM scope of all keys ("/keys"); "/" is above it and "/keys/{name}" below.</summary>
+        public const string ManagedHsmKeysScope = "/keys";
+
+        private async Task<IReadOnlyList<JsonObject>?> ListManagedHsmAsync(string hsmHost, string path, string? query, CancellationToken cancellationToken)
+        {
+            if (!(Azure is IManagedHsmDataPlane dataPlane)) return null;
+            return await _lists.GetOrAdd(CacheKey("https://" + hsmHost + path, query),
+                _ => new Lazy<Task<IReadOnlyList<JsonObject>>>(() => dataPlane.ListManagedHsmAsync(hsmHost, path, query, cancellationToken))).Value.ConfigureAwait(false);
+        }
+
         public async Task<UserAssignedIdentityResource?> GetUserAssignedIdentityAsync(string id, CancellationToken cancellationToken)
         {
             var json = await GetAsync(id, cancellationToken).ConfigureAwait(false);

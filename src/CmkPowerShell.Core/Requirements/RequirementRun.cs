@@ -193,9 +193,12 @@ namespace CmkPowerShell.Core.Requirements
             _values["skus"] = _profile.SupportedSkus == null ? "any SKU" : string.Join(" or ", _profile.SupportedSkus);
             _values["operations"] = string.Join(" + ", _profile.KeyOperations);
             _values["days"] = _request.ExpiryWarningDays.ToString(CultureInfo.InvariantCulture);
-            _values["permissions"] = _vault?.PermissionModel == KeyVaultPermissionModel.Rbac
-                ? "the data actions " + string.Join(", ", _profile.Access.DataActions)
-                : "the key permissions " + string.Join(", ", _profile.Access.KeyPermissions);
+            _values["permissions"] = _vault?.PermissionModel switch
+            {
+                KeyVaultPermissionModel.Rbac => "the data actions " + string.Join(", ", _profile.Access.DataActions),
+                KeyVaultPermissionModel.ManagedHsmLocalRbac => "the data actions " + string.Join(", ", _profile.Access.ForManagedHsm().DataActions),
+                _ => "the key permissions " + string.Join(", ", _profile.Access.KeyPermissions),
+            };
         }
 
         // ---- recording -------------------------------------------------------------------------
@@ -672,9 +675,9 @@ namespace CmkPowerShell.Core.Requirements
             KeyAccessEvaluation evaluation;
             switch (vault.PermissionModel)
             {
-                case KeyVaultPermissionModel.ManagedHsmLocalRbac:
+                case KeyVaultPermissionModel.ManagedHsmLocalRbac when !(Reader.Azure is IManagedHsmDataPlane):
                     Add(id, RequirementStatus.Skipped,
-                        $"Managed HSM '{vault.Name}' authorizes through its local RBAC, which is not visible through Azure Resource Manager; check it with 'az keyvault role assignment list --hsm-name {vault.Name}'.",
+                        $"Managed HSM '{vault.Name}' authorizes through its local RBAC, which is not visible through Azure Resource Manager; check it with 'az keyvault role assignment list --hsm-name {vault.Name} --scope /keys'.",
                         IdentityTarget);
                     return;
                 case KeyVaultPermissionModel.AccessPolicy:
@@ -686,20 +689,40 @@ namespace CmkPowerShell.Core.Requirements
                     evaluation = rbac;
                     break;
             }
-            var model = evaluation.Model == KeyVaultPermissionModel.Rbac ? "Azure RBAC (access policies are ignored)" : "access policies (role assignments are ignored)";
+            var model = evaluation.Model switch
+            {
+                KeyVaultPermissionModel.Rbac => "Azure RBAC (access policies are ignored)",
+                KeyVaultPermissionModel.ManagedHsmLocalRbac => "its local RBAC (Managed HSM role assignments at /, /keys or /keys/" + _key.Name + ")",
+                _ => "access policies (role assignments are ignored)",
+            };
             if (evaluation.Granted)
                 Add(id, RequirementStatus.Passed,
                     $"Identity {principal} holds {_values["permissions"]} on key '{_key.Name}' through {string.Join("; ", evaluation.GrantedBy)}; vault '{vault.Name}' uses {model}.",
                     IdentityTarget);
             else
                 Add(id, RequirementStatus.Failed,
-                    Failure(id, string.Join(", ", evaluation.Missing)) + $" Vault '{vault.Name}' uses {model}.", IdentityTarget);
+                    Failure(id, string.Join(", ", evaluation.Missing)) + $" Vault '{vault.Name}' uses {model}.", IdentityTarget,
+                    evaluation.Model == KeyVaultPermissionModel.ManagedHsmLocalRbac ? ManagedHsmGrantAction(vault, principal) : null);
+        }
+
+        /// <summary>
+        /// The fix for a missing Managed HSM local role, which this module does not grant: the built-in role that carries
+        /// the data actions (Crypto Service Encryption User for wrap/unwrap, Crypto User when encrypt/decrypt are needed),
+        /// per https://learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles.
+        /// </summary>
+        private string ManagedHsmGrantAction(KeyVaultResource hsm, string principal)
+        {
+            var role = _profile.Access.DataActions.Any(a => a.EndsWith("/encrypt/action", StringComparison.OrdinalIgnoreCase) || a.EndsWith("/decrypt/action", StringComparison.OrdinalIgnoreCase))
+                ? "Managed HSM Crypto User" : "Managed HSM Crypto Service Encryption User";
+            return $"Assign the identity the local role '{role}' on the key: az keyvault role assignment create --hsm-name {hsm.Name} --role \"{role}\" --assignee-object-id {principal} --scope /keys/{_key.Name}.";
         }
 
         /// <summary>Null when the role assignments could not be read (the Warning result is already added).</summary>
         private async Task<KeyAccessEvaluation?> EvaluateRbacAsync(KeyVaultResource vault, string principal)
         {
             const string id = CheckIds.IdentityAccess;
+            var hsm = vault.PermissionModel == KeyVaultPermissionModel.ManagedHsmLocalRbac;
+            var where = hsm ? $"The local role assignments of Managed HSM '{vault.Name}'" : $"The role assignments on key vault '{vault.Name}'";
             try
             {
                 return await KeyVaultAccessGranter.EvaluateAsync(Reader, vault, _key.Name, principal, _profile.Access, _ct).ConfigureAwait(false);
@@ -707,14 +730,16 @@ namespace CmkPowerShell.Core.Requirements
             catch (CmkException ex) when (KeyVaultReader.IsAuthorizationFailure(ex))
             {
                 Add(id, RequirementStatus.Warning,
-                    $"The role assignments on key vault '{vault.Name}' could not be read ({ex.ServiceCode ?? ex.ErrorId}), so the access of identity {principal} was not evaluated.",
+                    $"{where} could not be read ({ex.ServiceCode ?? ex.ErrorId}), so the access of identity {principal} was not evaluated.",
                     IdentityTarget,
-                    "Run the test as a principal allowed to read role assignments (Microsoft.Authorization/roleAssignments/read, e.g. Reader), or check the identity's roles yourself.");
+                    hsm
+                        ? $"Run the test as a principal holding a Managed HSM local role that may read role assignments and definitions (Microsoft.KeyVault/managedHsm/roleAssignments/read/action, e.g. Managed HSM Crypto Auditor), or check with 'az keyvault role assignment list --hsm-name {vault.Name} --scope /keys'."
+                        : "Run the test as a principal allowed to read role assignments (Microsoft.Authorization/roleAssignments/read, e.g. Reader), or check the identity's roles yourself.");
                 return null;
             }
             catch (CmkException ex)
             {
-                Add(id, RequirementStatus.Warning, $"The role assignments on key vault '{vault.Name}' could not be read: {ex.Message}", IdentityTarget);
+                Add(id, RequirementStatus.Warning, $"{where} could not be read: {ex.Message}", IdentityTarget);
                 return null;
             }
         }

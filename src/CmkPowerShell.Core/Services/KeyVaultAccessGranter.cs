@@ -136,6 +136,9 @@ namespace CmkPowerShell.Core.Services
         {
             if (vault.PermissionModel == KeyVaultPermissionModel.AccessPolicy)
                 return KeyVaultAccessEvaluator.EvaluateAccessPolicies(vault, principalId, requirement);
+            if (vault.PermissionModel == KeyVaultPermissionModel.ManagedHsmLocalRbac)
+                return await EvaluateManagedHsmAsync(reader, vault, keyName, principalId, requirement, cancellationToken).ConfigureAwait(false)
+                       ?? throw new InvalidOperationException("This connection has no Managed HSM data plane to read local role assignments from.");
             var assignments = await reader.GetRoleAssignmentsAsync(vault.Id, principalId, cancellationToken).ConfigureAwait(false);
             var keyScope = vault.Id + "/keys/" + keyName;
             var definitions = new Dictionary<string, RoleDefinition?>(StringComparer.OrdinalIgnoreCase);
@@ -147,6 +150,29 @@ namespace CmkPowerShell.Core.Services
             return KeyVaultAccessEvaluator.EvaluateRbac(keyScope, principalId, assignments,
                 d => definitions.TryGetValue(d, out var def) ? def : null, requirement);
         }
+
+        /// <summary>
+        /// A Managed HSM key: the principal's local role assignments at "/", "/keys" or "/keys/{name}" and their role
+        /// definitions, read from the HSM's data plane, against the requirement's Managed HSM data actions. Null when the
+        /// connection cannot reach a data plane.
+        /// </summary>
+        private static async Task<KeyAccessEvaluation?> EvaluateManagedHsmAsync(KeyVaultReader reader, KeyVaultResource hsm, string keyName, string principalId,
+            KeyAccessRequirement requirement, CancellationToken cancellationToken)
+        {
+            var host = Uri.TryCreate(hsm.VaultUri, UriKind.Absolute, out var hsmUri) ? hsmUri.Host : hsm.Name + "." + reader.Azure.Cloud.ManagedHsmSuffix;
+            var assignments = await reader.GetManagedHsmRoleAssignmentsAsync(host, principalId, cancellationToken).ConfigureAwait(false);
+            if (assignments == null) return null;
+            var definitions = await reader.GetManagedHsmRoleDefinitionsAsync(host, cancellationToken).ConfigureAwait(false) ?? Array.Empty<RoleDefinition>();
+            // Assignments name their role by id ("Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+            // which the list returns as each definition's id; the trailing name is compared too, as ids differ in their prefix.
+            RoleDefinition? Find(string id) => definitions.FirstOrDefault(d => string.Equals(d.Id, id, StringComparison.OrdinalIgnoreCase))
+                                               ?? definitions.FirstOrDefault(d => string.Equals(LastSegment(d.Id), LastSegment(id), StringComparison.OrdinalIgnoreCase));
+            var evaluation = KeyVaultAccessEvaluator.EvaluateRbac(KeyVaultReader.ManagedHsmKeysScope + "/" + keyName, principalId, assignments,
+                Find, requirement.ForManagedHsm());
+            return evaluation with { Model = KeyVaultPermissionModel.ManagedHsmLocalRbac };
+        }
+
+        private static string LastSegment(string? id) => id == null ? string.Empty : id.Substring(id.TrimEnd('/').LastIndexOf('/') + 1);
 
         private async Task<string> AddAccessPolicyAsync(KeyVaultResource vault, string principalId, KeyAccessRequirement access, CancellationToken ct)
         {

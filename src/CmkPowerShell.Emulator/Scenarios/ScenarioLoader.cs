@@ -148,7 +148,7 @@ namespace CmkPowerShell.Emulator
                 LoadVault(store, subPath, tenant, v, policySets);
 
             foreach (var h in Array(s, "managedHsms"))
-                LoadManagedHsm(store, subPath, tenant, h);
+                LoadManagedHsm(store, subPath, tenant, h, world.AdminPrincipalId);
 
             foreach (var vnet in Array(s, "virtualNetworks"))
                 LoadVirtualNetwork(store, subPath, vnet);
@@ -218,14 +218,20 @@ namespace CmkPowerShell.Emulator
         /// <summary>
         /// A Managed HSM with its keys (the same key format as vaults) and its local RBAC: role assignments of the HSM's own
         /// data plane, { principalId, role (a Managed HSM built-in role name or id), scope ("/", "/keys", "/keys/{name}") }.
+        /// The initial administrators ("initialAdminObjectIds", by default the scenario's admin) hold Managed HSM Administrator
+        /// at "/", as an activated HSM's do (https://learn.microsoft.com/azure/key-vault/managed-hsm/access-control).
         /// </summary>
-        private static void LoadManagedHsm(ResourceStore store, string subPath, string tenant, JsonObject h)
+        private static void LoadManagedHsm(ResourceStore store, string subPath, string tenant, JsonObject h, string adminPrincipalId)
         {
             var id = ResourceId(subPath, h, KeyVaultModel.HsmType);
             var props = new JsonObject();
             if (h["enablePurgeProtection"] is JsonNode purge) props["enablePurgeProtection"] = purge.DeepClone();
+            var admins = h["initialAdminObjectIds"] as JsonArray ?? new JsonArray(adminPrincipalId);
+            props["initialAdminObjectIds"] = admins.DeepClone();
             var hsm = KeyVaultModel.NewManagedHsm(id, Str(h, "location") ?? "westeurope", tenant, props, store.Cloud);
             var assignments = new JsonArray();
+            foreach (var admin in admins)
+                assignments.Add(ManagedHsmLocalRbac.Assignment(admin!.GetValue<string>(), ManagedHsmLocalRbac.AdministratorRole, "/"));
             foreach (var a in Array(h, "localRoleAssignments"))
                 assignments.Add(ManagedHsmLocalRbac.Assignment(Str(a, "principalId")!, Str(a, "role")!, Str(a, "scope") ?? "/"));
             ResourceStore.Hidden(hsm)["localRoleAssignments"] = assignments;

@@ -244,5 +244,30 @@ namespace CmkPowerShell.Tests.KeyVault
                 return ArmScopes.AppliesTo(ancestor, Key) && (sibling == null || !ArmScopes.AppliesTo(sibling, Key));
             }).QuickCheckThrowOnFailure();
         }
+
+        [Fact]
+        public void A_Managed_HSM_requirement_uses_the_managedHsm_key_data_actions()
+        {
+            // rbac.json 7.5 DataAction: reading a key is "read/action" in a Managed HSM, the key-use actions keep their names.
+            Assert.Equal(new[] { "Microsoft.KeyVault/managedHsm/keys/read/action", "Microsoft.KeyVault/managedHsm/keys/wrap/action", "Microsoft.KeyVault/managedHsm/keys/unwrap/action" },
+                KeyAccessRequirement.WrapUnwrap.ForManagedHsm().DataActions);
+            Assert.Equal(new[] { "Microsoft.KeyVault/managedHsm/keys/read/action", "Microsoft.KeyVault/managedHsm/keys/encrypt/action", "Microsoft.KeyVault/managedHsm/keys/decrypt/action" },
+                KeyAccessRequirement.EncryptDecrypt.ForManagedHsm().DataActions);
+            Assert.Equal(KeyAccessRequirement.EncryptDecrypt.KeyPermissions, KeyAccessRequirement.EncryptDecrypt.ForManagedHsm().KeyPermissions);
+        }
+
+        [Fact]
+        public void Managed_HSM_Crypto_Service_Encryption_User_at_keys_does_not_cover_encrypt_and_decrypt()
+        {
+            var role = Role("33413926-3206-4cdd-b39a-83574fe37a17", Block(new[] { "Microsoft.KeyVault/managedHsm/keys/read/action", "Microsoft.KeyVault/managedHsm/keys/wrap/action", "Microsoft.KeyVault/managedHsm/keys/unwrap/action" }));
+            KeyAccessEvaluation Hsm(KeyAccessRequirement need, string scope) => KeyVaultAccessEvaluator.EvaluateRbac("/keys/cmk", Principal,
+                new[] { new RoleAssignment("ra1", scope, role.Id, Principal, null) }, id => id == role.Id ? role : null, need.ForManagedHsm());
+
+            Assert.True(Hsm(KeyAccessRequirement.WrapUnwrap, "/keys").Granted);
+            Assert.True(Hsm(KeyAccessRequirement.WrapUnwrap, "/").Granted);
+            Assert.False(Hsm(KeyAccessRequirement.WrapUnwrap, "/keys/other").Granted);
+            Assert.Equal(new[] { "Microsoft.KeyVault/managedHsm/keys/encrypt/action", "Microsoft.KeyVault/managedHsm/keys/decrypt/action" },
+                Hsm(KeyAccessRequirement.EncryptDecrypt, "/keys").Missing);
+        }
     }
 }

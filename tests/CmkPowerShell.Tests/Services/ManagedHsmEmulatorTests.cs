@@ -18,12 +18,13 @@ namespace CmkPowerShell.Tests.Services
         private const string KustoPrincipal = "88888888-8888-8888-8888-000000000003";
         private const string OtherPrincipal = "88888888-8888-8888-8888-0000000000ff";
 
-        private static string Scenario(string localRolePrincipal) => """
+        private static string Scenario(string localRolePrincipal, string initialAdmins = "[\"33333333-3333-3333-3333-333333333333\"]") => """
             {
               "adminPrincipalId": "33333333-3333-3333-3333-333333333333",
               "roleAssignments": [{ "scope": "/subscriptions/{subscriptionId}", "role": "Owner", "principalId": "33333333-3333-3333-3333-333333333333" }],
               "resourceGroups": [{ "name": "rg-hsm", "location": "westeurope" }],
               "managedHsms": [{ "name": "hsm-cmk", "resourceGroup": "rg-hsm", "location": "westeurope", "enablePurgeProtection": true,
+                                "initialAdminObjectIds": ADMINS,
                                 "keys": [{ "name": "cmk", "kty": "RSA-HSM", "keySize": 3072 }],
                                 "localRoleAssignments": [{ "principalId": "PRINCIPAL", "role": "Managed HSM Crypto Service Encryption User", "scope": "/keys" }] }],
               "resources": [{
@@ -33,22 +34,26 @@ namespace CmkPowerShell.Tests.Services
                 "properties": { "state": "Running", "enableDiskEncryption": false, "engineType": "V3" }
               }]
             }
-            """.Replace("PRINCIPAL", localRolePrincipal);
+            """.Replace("PRINCIPAL", localRolePrincipal).Replace("ADMINS", initialAdmins);
 
         private const string HsmKey = "https://hsm-cmk.managedhsm.azure.net/keys/cmk";
         private ScenarioEmulator _granted = null!;
         private ScenarioEmulator _notGranted = null!;
+        private ScenarioEmulator _unreadable = null!;
 
         public async Task InitializeAsync()
         {
             _granted = await ScenarioEmulator.StartAsync(Scenario(KustoPrincipal));
             _notGranted = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            // The caller is not among the HSM's administrators and holds no local role: it may not read the HSM's RBAC.
+            _unreadable = await ScenarioEmulator.StartAsync(Scenario(KustoPrincipal, "[]"));
         }
 
         public async Task DisposeAsync()
         {
             await _granted.DisposeAsync();
             await _notGranted.DisposeAsync();
+            await _unreadable.DisposeAsync();
         }
 
         private static string Kusto(ScenarioEmulator e) => $"/subscriptions/{e.Server.SubscriptionId}/resourceGroups/rg-hsm/providers/Microsoft.Kusto/clusters/kusto-hsm";
@@ -75,6 +80,62 @@ namespace CmkPowerShell.Tests.Services
                 var operation = Specs.ShippedSpecs.Catalog.FindOperation("GET", path, "2026-02-01")!;
                 Specs.SpecAssert.NoViolations(Specs.ShippedSpecs.Catalog.ValidateResponse(operation, 200, await _granted.Session.GetAsync(path, default)), operation.OperationId);
             }
+        }
+
+        private static async Task<CmkRequirementResult> IdentityAccessAsync(ScenarioEmulator e)
+        {
+            var results = await RequirementEngine.RunAsync(
+                new RequirementRequest(KeyReference.FromUri(HsmKey, e.Session.Cloud), RequirementTarget.FromResourceId(Kusto(e))),
+                e.Session, null, CancellationToken.None);
+            return results.Single(r => r.Check == CheckIds.IdentityAccess);
+        }
+
+        [Fact]
+        public async Task Identity_access_passes_through_the_HSM_local_role_read_from_its_data_plane()
+        {
+            var access = await IdentityAccessAsync(_granted);
+
+            Assert.Equal(RequirementStatus.Passed, access.Status);
+            Assert.Contains("Managed HSM Crypto Service Encryption User at /keys", access.Message);
+            Assert.Contains("local RBAC", access.Message);
+            // Read from the HSM's own host, once each: the principal's assignments and the role definitions, at scope /keys.
+            var hsmReads = _granted.Server.Log.Entries.Where(e => e.Path.Contains("/providers/Microsoft.Authorization/role", StringComparison.Ordinal)
+                                                                  && e.Path.StartsWith("/keys/", StringComparison.Ordinal)).ToList();
+            Assert.Equal(new[] { "/keys/providers/Microsoft.Authorization/roleAssignments", "/keys/providers/Microsoft.Authorization/roleDefinitions" },
+                hsmReads.Select(e => e.Path).OrderBy(p => p, StringComparer.Ordinal));
+            Assert.All(hsmReads, e => Assert.Contains("api-version=7.5", e.Query));
+
+            // What the emulator serves there is what rbac.json 7.5 declares.
+            foreach (var path in new[] { "/keys/providers/Microsoft.Authorization/roleAssignments", "/keys/providers/Microsoft.Authorization/roleDefinitions" })
+            {
+                var operation = Specs.ShippedSpecs.Catalog.FindOperation("GET", path, "7.5")!;
+                var items = await _granted.Session.ListManagedHsmAsync("hsm-cmk.managedhsm.azure.net", path, null, default);
+                Assert.NotEmpty(items);
+                var page = new System.Text.Json.Nodes.JsonObject { ["value"] = new System.Text.Json.Nodes.JsonArray(items.Select(i => (System.Text.Json.Nodes.JsonNode)i.DeepClone()).ToArray()) };
+                Specs.SpecAssert.NoViolations(Specs.ShippedSpecs.Catalog.ValidateResponse(operation, 200, page), operation.OperationId);
+            }
+        }
+
+        [Fact]
+        public async Task Identity_access_fails_when_the_identity_holds_no_local_role_on_the_key()
+        {
+            var access = await IdentityAccessAsync(_notGranted);
+
+            Assert.Equal(RequirementStatus.Failed, access.Status);
+            Assert.Contains("Microsoft.KeyVault/managedHsm/keys/wrap/action", access.Message);
+            Assert.Contains("Managed HSM Crypto Service Encryption User", access.RecommendedAction);
+            Assert.Contains("--scope /keys/cmk", access.RecommendedAction);
+        }
+
+        [Fact]
+        public async Task Identity_access_is_a_warning_when_the_caller_may_not_read_the_HSM_local_RBAC()
+        {
+            var access = await IdentityAccessAsync(_unreadable);
+
+            Assert.Equal(RequirementStatus.Warning, access.Status);
+            Assert.Contains("local role assignments of Managed HSM 'hsm-cmk' could not be read", access.Message);
+            Assert.Contains("roleAssignments/read/action", access.RecommendedAction);
+            Assert.Contains(_unreadable.Server.Log.Entries, e => e.Status == 403 && e.Path == "/keys/providers/Microsoft.Authorization/roleAssignments");
         }
 
         [Fact]
