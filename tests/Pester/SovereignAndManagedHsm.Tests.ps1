@@ -86,6 +86,21 @@ Describe 'A Managed HSM key on a Data Explorer cluster' -Skip:(-not $EmulatorAva
         Test-AzCmkKeyVault -KeyUri $HsmKey -ResourceId $Kusto -Quiet | Should -BeTrue
     }
 
+    It 'reads the HSM local role of the cluster identity for Identity.Access' {
+        # The caller (the scenario admin) is the HSM's initial administrator, so it may read the HSM's local RBAC.
+        $access = Test-AzCmkKeyVault -KeyUri $HsmKey -ResourceId $Kusto | Where-Object Check -eq 'Identity.Access'
+        $access.Status | Should -Be 'Passed'
+        $access.Message | Should -BeLike '*Managed HSM Crypto Service Encryption User at /keys*'
+    }
+
+    It 'fails Identity.Access for an identity without a local role on the key' {
+        $access = Test-AzCmkKeyVault -KeyUri $HsmKey -Service DataExplorer -Location westeurope -IdentityPrincipalId '88888888-8888-8888-8888-0000000000ff' |
+            Where-Object Check -eq 'Identity.Access'
+        $access.Status | Should -Be 'Failed'
+        $access.Message | Should -BeLike '*Microsoft.KeyVault/managedHsm/keys/wrap/action*'
+        $access.RecommendedAction | Should -BeLike "*Managed HSM Crypto Service Encryption User*--scope /keys/cmk*"
+    }
+
     It 'is set on the cluster by Set-AzCmkEncryption' {
         $status = Set-AzCmkEncryption -ResourceId $Kusto -KeyUri $HsmKey -PassThru -Confirm:$false
         $status.CustomerManaged | Should -BeTrue
