@@ -50,7 +50,7 @@ namespace CmkPowerShell.Emulator
             world.Operations.Delay = () => _world.LroDelay;
             _arm = new ArmPipeline(world, _throttler, () => _validator);
             _tokens = new TokenEndpoints(world);
-            _hsm = new ManagedHsmDataPlane(world);
+            _hsm = new ManagedHsmDataPlane(world, () => _validator);
             _admin = new AdminEndpoint(this);
             Log = new RequestLog();
             Faults = new FaultInjector();
@@ -265,7 +265,7 @@ namespace CmkPowerShell.Emulator
                 ArmResult result;
                 try
                 {
-                    result = _hsm.Serves(ctx) ? _hsm.Handle(ctx, p => principal = p) : _arm.Handle(ctx, bodyText, fault, p => principal = p);
+                    result = _hsm.Serves(ctx) ? _hsm.Handle(ctx, bodyText, p => principal = p) : _arm.Handle(ctx, bodyText, fault, p => principal = p);
                 }
                 catch (ArmException e)
                 {

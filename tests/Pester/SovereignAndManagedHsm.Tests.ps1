@@ -101,6 +101,18 @@ Describe 'A Managed HSM key on a Data Explorer cluster' -Skip:(-not $EmulatorAva
         $access.RecommendedAction | Should -BeLike "*Managed HSM Crypto Service Encryption User*--scope /keys/cmk*"
     }
 
+    It 'grants that identity the local role with Grant-AzCmkKeyVaultAccess, once' {
+        $other = '88888888-8888-8888-8888-0000000000ff'
+        $grant = Grant-AzCmkKeyVaultAccess -PrincipalId $other -Service DataExplorer -KeyUri $HsmKey -PassThru -Confirm:$false
+        $grant.Changed | Should -BeTrue
+        $grant.PermissionModel | Should -Be 'ManagedHsmLocalRbac'
+        $grant.GrantedBy | Should -Be 'Managed HSM Crypto Service Encryption User at /keys/cmk'
+        (Grant-AzCmkKeyVaultAccess -PrincipalId $other -Service DataExplorer -KeyUri $HsmKey -PassThru -Confirm:$false).Changed | Should -BeFalse
+        $access = Test-AzCmkKeyVault -KeyUri $HsmKey -Service DataExplorer -Location westeurope -IdentityPrincipalId $other |
+            Where-Object Check -eq 'Identity.Access'
+        $access.Status | Should -Be 'Passed'
+    }
+
     It 'is set on the cluster by Set-AzCmkEncryption' {
         $status = Set-AzCmkEncryption -ResourceId $Kusto -KeyUri $HsmKey -PassThru -Confirm:$false
         $status.CustomerManaged | Should -BeTrue

@@ -251,11 +251,24 @@ namespace CmkPowerShell.Core.Azure
 
         public Task<IReadOnlyList<JsonObject>> ListManagedHsmAsync(string hsmHost, string path, string? extraQuery, CancellationToken cancellationToken)
         {
+            var (sender, uri, target) = ManagedHsmRequest(hsmHost, path, extraQuery);
+            return ListPagesAsync(sender, uri, target, cancellationToken);
+        }
+
+        public async Task<JsonObject?> PutManagedHsmAsync(string hsmHost, string path, JsonNode body, CancellationToken cancellationToken)
+        {
+            var (sender, uri, target) = ManagedHsmRequest(hsmHost, path, null);
+            var response = await sender.SendAsync(HttpMethod.Put, uri, body, false, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccess) throw CmkErrors.FromServiceError(response.ToServiceError(ServiceErrorOrigin.Synchronous, target), target);
+            return response.BodyObject;
+        }
+
+        private (Sender Sender, Uri Uri, string Target) ManagedHsmRequest(string hsmHost, string path, string? extraQuery)
+        {
             if (string.IsNullOrWhiteSpace(hsmHost)) throw new ArgumentException("A Managed HSM host is required.", nameof(hsmHost));
             var root = new Uri("https://" + hsmHost.Trim().TrimEnd('/') + "/");
             var query = "api-version=" + ApiVersions.ManagedHsmDataPlane + (string.IsNullOrEmpty(extraQuery) ? string.Empty : "&" + extraQuery!.TrimStart('?', '&'));
-            var uri = new UriBuilder(root) { Path = path, Query = query }.Uri;
-            return ListPagesAsync(new Sender(_hsmPipeline, root), uri, root.Host + TargetOf(path), cancellationToken);
+            return (new Sender(_hsmPipeline, root), new UriBuilder(root) { Path = path, Query = query }.Uri, root.Host + TargetOf(path));
         }
 
         private static async Task<IReadOnlyList<JsonObject>> ListPagesAsync(Sender sender, Uri first, string target, CancellationToken cancellationToken)

@@ -41,6 +41,9 @@ namespace CmkPowerShell.Core.Azure
     {
         /// <summary>Every item of a data-plane list operation ("value" arrays), following nextLink on the same host.</summary>
         Task<IReadOnlyList<JsonObject>> ListManagedHsmAsync(string hsmHost, string path, string? extraQuery, CancellationToken cancellationToken);
+
+        /// <summary>A data-plane PUT (e.g. RoleAssignments_Create), answered at once; returns the body.</summary>
+        Task<JsonObject?> PutManagedHsmAsync(string hsmHost, string path, JsonNode body, CancellationToken cancellationToken);
     }
 
     /// <summary>Progress of a long-running operation while it is polled.</summary>

@@ -506,7 +506,7 @@ namespace CmkPowerShell.Core.Errors
                 "Use -Mode Auto (the model the vault uses), or switch the vault's permission model first.",
                 ErrorSources.KeyVaultSpec),
             new CmkErrorEntry("ManagedHsmGrantNotSupported", UnsupportedOperation, InvalidOperation, CmkErrorServices.KeyVault,
-                "Keys in a Managed HSM are authorized through the HSM's local RBAC, whose role assignments this module does not create (it only reads them, in Test-AzCmkKeyVault).",
+                "Keys in a Managed HSM are authorized through the HSM's local RBAC, which lives in the HSM's data plane, and this connection cannot write a local role assignment there.",
                 "Grant the identity Managed HSM Crypto Service Encryption User (Crypto User for encrypt/decrypt) on the key with 'az keyvault role assignment create --hsm-name <hsm> --scope /keys/<key>'.",
                 ErrorSources.KeyVaultSpec),
             new CmkErrorEntry("KeyVaultGrantNotVisible", CmkErrorFamily.Access, ResourceUnavailable, CmkErrorServices.KeyVault,

@@ -706,7 +706,7 @@ namespace CmkPowerShell.Core.Requirements
         }
 
         /// <summary>
-        /// The fix for a missing Managed HSM local role, which this module does not grant: the built-in role that carries
+        /// The fix for a missing Managed HSM local role: the built-in role that carries
         /// the data actions (Crypto Service Encryption User for wrap/unwrap, Crypto User when encrypt/decrypt are needed),
         /// per https://learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles.
         /// </summary>
@@ -714,7 +714,7 @@ namespace CmkPowerShell.Core.Requirements
         {
             var role = _profile.Access.DataActions.Any(a => a.EndsWith("/encrypt/action", StringComparison.OrdinalIgnoreCase) || a.EndsWith("/decrypt/action", StringComparison.OrdinalIgnoreCase))
                 ? "Managed HSM Crypto User" : "Managed HSM Crypto Service Encryption User";
-            return $"Assign the identity the local role '{role}' on the key: az keyvault role assignment create --hsm-name {hsm.Name} --role \"{role}\" --assignee-object-id {principal} --scope /keys/{_key.Name}.";
+            return $"Assign the identity the Managed HSM local role '{role}' on the key: Grant-AzCmkKeyVaultAccess -PrincipalId {principal} -KeyUri {_key.VersionlessUri}, or az keyvault role assignment create --hsm-name {hsm.Name} --role \"{role}\" --assignee-object-id {principal} --scope /keys/{_key.Name}.";
         }
 
         /// <summary>Null when the role assignments could not be read (the Warning result is already added).</summary>

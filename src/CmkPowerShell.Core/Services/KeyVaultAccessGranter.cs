@@ -42,13 +42,13 @@ namespace CmkPowerShell.Core.Services
         public string KeyUri { get; }
         public string KeyVault { get; }
         public string KeyVaultId { get; }
-        /// <summary>AccessPolicy or Rbac: the model the vault uses, and so the one the grant was made in.</summary>
+        /// <summary>AccessPolicy, Rbac or ManagedHsmLocalRbac: the model the vault uses, and so the one the grant was made in.</summary>
         public string PermissionModel { get; }
         /// <summary>False when the identity already had the access (nothing was written) or under -WhatIf.</summary>
         public bool Changed { get; }
         /// <summary>The access policy or role assignment(s) that give the access.</summary>
         public string GrantedBy { get; }
-        /// <summary>Key permissions (access policy) or data actions (RBAC) the service needs.</summary>
+        /// <summary>Key permissions (access policy) or data actions (RBAC, Managed HSM local RBAC) the service needs.</summary>
         public string[] Permissions { get; }
     }
 
@@ -96,17 +96,21 @@ namespace CmkPowerShell.Core.Services
             var vault = await reader.FindVaultAsync(key, cancellationToken).ConfigureAwait(false)
                 ?? throw CmkErrors.Create("KeyVaultNotFound", key.Uri, $"Key vault '{key.VaultName}' is not visible in subscription {_azure.SubscriptionId}.");
             var model = vault.PermissionModel;
-            if (model == KeyVaultPermissionModel.ManagedHsmLocalRbac)
+            var hsm = model == KeyVaultPermissionModel.ManagedHsmLocalRbac;
+            if (hsm && !(_azure is IManagedHsmDataPlane))
                 throw CmkErrors.Create("ManagedHsmGrantNotSupported", key.Uri);
+            // A Managed HSM's local RBAC is role-based: -Mode Rbac fits it, access policies do not exist there.
             if ((mode == CmkGrantMode.AccessPolicy && model != KeyVaultPermissionModel.AccessPolicy)
-                || (mode == CmkGrantMode.Rbac && model != KeyVaultPermissionModel.Rbac))
+                || (mode == CmkGrantMode.Rbac && model == KeyVaultPermissionModel.AccessPolicy))
             {
                 throw CmkErrors.Create("KeyVaultPermissionModelMismatch", vault.Id,
                     $"-Mode {mode} was asked for, but vault '{vault.Name}' uses {(model == KeyVaultPermissionModel.Rbac ? "Azure RBAC" : "access policies")}.");
             }
 
             var access = requirement.Access;
-            var permissions = model == KeyVaultPermissionModel.Rbac ? access.DataActions : access.KeyPermissions;
+            var permissions = model == KeyVaultPermissionModel.Rbac ? access.DataActions
+                : hsm ? access.ForManagedHsm().DataActions
+                : access.KeyPermissions;
             var before = await EvaluateAsync(reader, vault, key.Name, principalId, access, cancellationToken).ConfigureAwait(false);
             if (before.Granted)
             {
@@ -114,15 +118,18 @@ namespace CmkPowerShell.Core.Services
                 return new CmkAccessGrant(principalId, key, vault, false, string.Join("; ", before.GrantedBy), permissions);
             }
 
-            var what = model == KeyVaultPermissionModel.Rbac
-                ? $"Grant identity {principalId} a role with {string.Join(", ", access.DataActions)} on key '{key.Name}'"
-                : $"Add key permissions {string.Join(", ", access.KeyPermissions)} for identity {principalId} to the access policies";
+            var what = model == KeyVaultPermissionModel.AccessPolicy
+                ? $"Add key permissions {string.Join(", ", access.KeyPermissions)} for identity {principalId} to the access policies"
+                : $"Grant identity {principalId} a {(hsm ? "Managed HSM local role" : "role")} with {string.Join(", ", permissions)} on key '{key.Name}'";
             if (confirm && !_host.ShouldProcess(vault.Id + "/keys/" + key.Name, what))
                 return new CmkAccessGrant(principalId, key, vault, false, "(not granted: -WhatIf or declined)", permissions);
 
-            var grantedBy = model == KeyVaultPermissionModel.Rbac
-                ? await AssignRoleAsync(reader, vault, key, principalId, requirement, cancellationToken).ConfigureAwait(false)
-                : await AddAccessPolicyAsync(vault, principalId, access, cancellationToken).ConfigureAwait(false);
+            var grantedBy = model switch
+            {
+                KeyVaultPermissionModel.Rbac => await AssignRoleAsync(reader, vault, key, principalId, requirement, cancellationToken).ConfigureAwait(false),
+                KeyVaultPermissionModel.ManagedHsmLocalRbac => await AssignManagedHsmRoleAsync(reader, vault, key, principalId, access, cancellationToken).ConfigureAwait(false),
+                _ => await AddAccessPolicyAsync(vault, principalId, access, cancellationToken).ConfigureAwait(false),
+            };
             await WaitUntilVisibleAsync(vault, key, principalId, access, cancellationToken).ConfigureAwait(false);
             return new CmkAccessGrant(principalId, key, vault, true, grantedBy, permissions);
         }
@@ -159,7 +166,7 @@ namespace CmkPowerShell.Core.Services
         private static async Task<KeyAccessEvaluation?> EvaluateManagedHsmAsync(KeyVaultReader reader, KeyVaultResource hsm, string keyName, string principalId,
             KeyAccessRequirement requirement, CancellationToken cancellationToken)
         {
-            var host = Uri.TryCreate(hsm.VaultUri, UriKind.Absolute, out var hsmUri) ? hsmUri.Host : hsm.Name + "." + reader.Azure.Cloud.ManagedHsmSuffix;
+            var host = ManagedHsmHost(hsm, reader.Azure.Cloud);
             var assignments = await reader.GetManagedHsmRoleAssignmentsAsync(host, principalId, cancellationToken).ConfigureAwait(false);
             if (assignments == null) return null;
             var definitions = await reader.GetManagedHsmRoleDefinitionsAsync(host, cancellationToken).ConfigureAwait(false) ?? Array.Empty<RoleDefinition>();
@@ -170,6 +177,39 @@ namespace CmkPowerShell.Core.Services
             var evaluation = KeyVaultAccessEvaluator.EvaluateRbac(KeyVaultReader.ManagedHsmKeysScope + "/" + keyName, principalId, assignments,
                 Find, requirement.ForManagedHsm());
             return evaluation with { Model = KeyVaultPermissionModel.ManagedHsmLocalRbac };
+        }
+
+        private static string ManagedHsmHost(KeyVaultResource hsm, AzureCloud cloud)
+            => Uri.TryCreate(hsm.VaultUri, UriKind.Absolute, out var hsmUri) ? hsmUri.Host : hsm.Name + "." + cloud.ManagedHsmSuffix;
+
+        /// <summary>Managed HSM Crypto Service Encryption User: keys read + wrap + unwrap (Managed HSM local RBAC built-in roles).</summary>
+        public const string ManagedHsmCryptoServiceEncryptionUserRoleId = "33413926-3206-4cdd-b39a-83574fe37a17";
+        /// <summary>Managed HSM Crypto User: every key-use action, encrypt and decrypt included.</summary>
+        public const string ManagedHsmCryptoUserRoleId = "21dbd100-6940-42c2-9190-5d6cb909625b";
+
+        /// <summary>
+        /// A local role assignment at "/keys/{name}" (RoleAssignments_Create, rbac.json 7.5) under a deterministic name:
+        /// Managed HSM Crypto Service Encryption User when its data actions suffice (wrap/unwrap services), else Managed HSM
+        /// Crypto User (encrypt/decrypt, NetApp Files), the narrowest built-in roles that fit
+        /// (https://learn.microsoft.com/azure/key-vault/managed-hsm/built-in-roles).
+        /// </summary>
+        private async Task<string> AssignManagedHsmRoleAsync(KeyVaultReader reader, KeyVaultResource hsm, KeyIdentifier key, string principalId,
+            KeyAccessRequirement access, CancellationToken ct)
+        {
+            var host = ManagedHsmHost(hsm, _azure.Cloud);
+            var need = access.ForManagedHsm().DataActions;
+            var definitions = await reader.GetManagedHsmRoleDefinitionsAsync(host, ct).ConfigureAwait(false) ?? Array.Empty<RoleDefinition>();
+            var role = new[] { ManagedHsmCryptoServiceEncryptionUserRoleId, ManagedHsmCryptoUserRoleId }
+                .Select(id => definitions.FirstOrDefault(d => string.Equals(LastSegment(d.Id), id, StringComparison.OrdinalIgnoreCase)))
+                .FirstOrDefault(d => d != null && need.All(a => KeyVaultAccessEvaluator.Grants(d, a)))
+                ?? throw CmkErrors.Create("ManagedHsmGrantNotSupported", key.Uri,
+                    $"Managed HSM '{hsm.Name}' lists no built-in role granting {string.Join(", ", need)}.");
+            var scope = KeyVaultReader.ManagedHsmKeysScope + "/" + key.Name;
+            var name = DeterministicGuid(host.ToLowerInvariant() + scope.ToLowerInvariant() + "|" + principalId.ToLowerInvariant() + "|" + LastSegment(role.Id).ToLowerInvariant());
+            var body = new JsonObject { ["properties"] = new JsonObject { ["roleDefinitionId"] = role.Id, ["principalId"] = principalId } };
+            _host.WriteVerbose($"Assigning Managed HSM local role '{role.RoleName}' to {principalId} at {scope} on {host}.");
+            await ((IManagedHsmDataPlane)_azure).PutManagedHsmAsync(host, $"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}", body, ct).ConfigureAwait(false);
+            return $"{role.RoleName ?? role.Id} at {scope}";
         }
 
         private static string LastSegment(string? id) => id == null ? string.Empty : id.Substring(id.TrimEnd('/').LastIndexOf('/') + 1);

@@ -8,7 +8,8 @@ namespace CmkPowerShell.Emulator
     /// <summary>
     /// The local RBAC part of a Managed HSM's data plane, on its own host ({hsm}.managedhsm.azure.net, reached by Host
     /// header since every host is this one endpoint): RoleAssignments_ListForScope / _Get and RoleDefinitions_List / _Get of
-    /// Key Vault 7.5 (Specs/specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.5/rbac.json), read-only.
+    /// Key Vault 7.5 (Specs/specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.5/rbac.json), and RoleAssignments_Create
+    /// with its body validated against that spec.
     /// Callers need the HSM's own roleAssignments / roleDefinitions read data actions, as the HSM checks them; Azure RBAC
     /// on the HSM resource does not count (https://learn.microsoft.com/azure/key-vault/managed-hsm/access-control).
     /// </summary>
@@ -17,19 +18,20 @@ namespace CmkPowerShell.Emulator
         public const string ApiVersion = "7.5";
         private const string Providers = "/providers/Microsoft.Authorization/";
         private readonly EmulatorWorld _world;
+        private readonly Func<IRequestBodyValidator?> _validator;
 
-        public ManagedHsmDataPlane(EmulatorWorld world) { _world = world; }
+        public ManagedHsmDataPlane(EmulatorWorld world, Func<IRequestBodyValidator?> validator) { _world = world; _validator = validator; }
 
         /// <summary>Whether the request is addressed to a Managed HSM host of the imitated cloud.</summary>
         public bool Serves(HttpContext ctx)
             => ctx.Request.Host.Host.EndsWith("." + _world.Store.Cloud.ManagedHsmDnsSuffix, StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The answer, errors in Key Vault's shape: { error: { code, message, innererror: { code } } }.</summary>
-        public ArmResult Handle(HttpContext ctx, Action<string> onCaller)
+        public ArmResult Handle(HttpContext ctx, string? bodyText, Action<string> onCaller)
         {
             try
             {
-                return Serve(ctx, onCaller);
+                return Serve(ctx, bodyText, onCaller);
             }
             catch (ArmException e)
             {
@@ -39,7 +41,7 @@ namespace CmkPowerShell.Emulator
             }
         }
 
-        private ArmResult Serve(HttpContext ctx, Action<string> onCaller)
+        private ArmResult Serve(HttpContext ctx, string? bodyText, Action<string> onCaller)
         {
             var caller = Authenticate(ctx);
             onCaller(caller.ObjectId);
@@ -53,8 +55,6 @@ namespace CmkPowerShell.Emulator
             var version = ctx.Request.Query["api-version"].FirstOrDefault();
             if (version != ApiVersion)
                 throw Error(400, "BadParameter", $"The specified version ({version ?? "none"}) is not recognized. Consider using the latest supported version ({ApiVersion}).");
-            if (!HttpMethods.IsGet(ctx.Request.Method))
-                throw Error(405, "MethodNotAllowed", $"{ctx.Request.Method} is not served by this emulator's Managed HSM data plane.");
 
             // "/{scope}/providers/Microsoft.Authorization/{collection}[/{name}]", scope "/" being an empty segment.
             var path = ctx.Request.Path.Value ?? "/";
@@ -64,6 +64,11 @@ namespace CmkPowerShell.Emulator
             var rest = path.Substring(at + Providers.Length).Split('/', StringSplitOptions.RemoveEmptyEntries);
             var collection = rest.FirstOrDefault() ?? "";
             var name = rest.Length > 1 ? rest[1] : null;
+
+            var put = HttpMethods.IsPut(ctx.Request.Method);
+            if (!HttpMethods.IsGet(ctx.Request.Method) && !(put && name != null && collection.Equals("roleAssignments", StringComparison.OrdinalIgnoreCase)))
+                throw Error(405, "MethodNotAllowed", $"{ctx.Request.Method} is not served by this emulator's Managed HSM data plane.");
+            if (put) return CreateAssignment(hsm, caller, path, scope, name!, bodyText);
 
             if (collection.Equals("roleAssignments", StringComparison.OrdinalIgnoreCase))
             {
@@ -102,6 +107,44 @@ namespace CmkPowerShell.Emulator
                 return new ArmResult(200, new JsonObject { ["value"] = new JsonArray(ManagedHsmLocalRbac.Roles.Select(r => (JsonNode)Definition(r)).ToArray()) });
             }
             throw Error(404, "NotFound", $"'{path}' is not served by this emulator's Managed HSM data plane.");
+        }
+
+        /// <summary>
+        /// RoleAssignments_Create: 201 with the assignment. The same name again replaces it; the same principal, role and scope
+        /// under another name is a conflict (RoleAssignmentExists), as for Azure RBAC.
+        /// </summary>
+        private ArmResult CreateAssignment(JsonObject hsm, Caller caller, string path, string scope, string name, string? bodyText)
+        {
+            Authorize(hsm, caller, scope, ManagedHsmLocalRbac.WriteRoleAssignments);
+            JsonNode? body;
+            try { body = string.IsNullOrWhiteSpace(bodyText) ? null : JsonNode.Parse(bodyText); }
+            catch (System.Text.Json.JsonException e) { throw Error(400, "BadParameter", "The request body is not JSON: " + e.Message); }
+            if (_validator() is { } validator && validator.Validate("PUT", path, ApiVersion, body) is { Count: > 0 } violations)
+                throw Error(400, "BadParameter", $"The request content was invalid: property '{violations[0].Path}': {violations[0].Message}");
+            var properties = body?["properties"];
+            var principal = JsonUtil.Str(properties, "principalId")!;
+            var roleId = JsonUtil.Str(properties, "roleDefinitionId")!;
+            var role = ManagedHsmLocalRbac.Roles.FirstOrDefault(r => r.Id.Equals(roleId.Substring(roleId.TrimEnd('/').LastIndexOf('/') + 1), StringComparison.OrdinalIgnoreCase))
+                       ?? throw Error(400, "BadParameter", $"Role definition '{roleId}' does not exist.");
+            if (!Guid.TryParse(name, out _)) throw Error(400, "BadParameter", $"The role assignment name '{name}' is not a GUID.");
+            var duplicate = ManagedHsmLocalRbac.Assignments(hsm).FirstOrDefault(a =>
+                !string.Equals(JsonUtil.Str(a, "name"), name, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(JsonUtil.Str(a, "principalId"), principal, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(JsonUtil.Str(a, "roleDefinitionId"), role.Id, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(JsonUtil.Str(a, "scope"), scope, StringComparison.OrdinalIgnoreCase));
+            if (duplicate != null) throw Error(409, "RoleAssignmentExists", "The role assignment already exists.");
+
+            var assignment = ManagedHsmLocalRbac.Assignment(principal, role.Id, scope);
+            assignment["name"] = name.ToLowerInvariant();
+            _world.Store.Update(JsonUtil.Str(hsm, "id")!, h =>
+            {
+                var list = ResourceStore.Hidden(h)["localRoleAssignments"] as JsonArray ?? new JsonArray();
+                foreach (var same in list.OfType<JsonObject>().Where(a => string.Equals(JsonUtil.Str(a, "name"), name, StringComparison.OrdinalIgnoreCase)).ToList())
+                    list.Remove(same);
+                list.Add(assignment.DeepClone());
+                ResourceStore.Hidden(h)["localRoleAssignments"] = list;
+            });
+            return new ArmResult(201, Present(assignment));
         }
 
         private static string Scope(string prefix)

@@ -19,6 +19,7 @@ namespace CmkPowerShell.Emulator
         private const string Prefix = "Microsoft.KeyVault/managedHsm/";
         public const string ReadRoleAssignments = Prefix + "roleAssignments/read/action";
         public const string ReadRoleDefinitions = Prefix + "roleDefinitions/read/action";
+        public const string WriteRoleAssignments = Prefix + "roleAssignments/write/action";
         public const string AdministratorRole = "Managed HSM Administrator";
 
         internal sealed record Role(string Name, string Id, string[] DataActions)

@@ -139,6 +139,72 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Fact]
+        public async Task Grant_assigns_Crypto_Service_Encryption_User_at_the_key_once_and_the_identity_then_passes()
+        {
+            await using var e = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            var host = new RecordingHost();
+            var manager = new CmkEncryptionManager(e.Session, host, new CmkGrantOptions { VisibilityInterval = TimeSpan.FromMilliseconds(10) });
+
+            var grant = await manager.GrantForResourceAsync(Kusto(e), HsmKey, CmkGrantMode.Auto);
+
+            Assert.True(grant.Changed);
+            Assert.Equal("ManagedHsmLocalRbac", grant.PermissionModel);
+            Assert.Equal("Managed HSM Crypto Service Encryption User at /keys/cmk", grant.GrantedBy);
+            Assert.Single(host.ShouldProcessCalls);
+            var puts = e.Server.Log.Entries.Where(x => x.Method == "PUT" && x.Path.StartsWith("/keys/cmk/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal)).ToList();
+            var put = Assert.Single(puts);
+            Assert.Equal(201, put.Status);
+            Assert.Contains("api-version=7.5", put.Query);
+            // The body the module sent is what RoleAssignments_Create declares.
+            Assert.Empty(Specs.ShippedSpecs.Catalog.Validate("PUT", put.Path, "7.5", System.Text.Json.Nodes.JsonNode.Parse(put.RequestBody!)));
+            Assert.Equal(RequirementStatus.Passed, (await IdentityAccessAsync(e)).Status);
+
+            // Idempotent: a second grant finds the access and writes nothing.
+            var again = await manager.GrantForResourceAsync(Kusto(e), HsmKey, CmkGrantMode.Auto);
+            Assert.False(again.Changed);
+            Assert.Single(e.Server.Log.Entries, x => x.Method == "PUT");
+        }
+
+        [Fact]
+        public async Task Grant_under_WhatIf_writes_no_HSM_role_assignment()
+        {
+            await using var e = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            var host = new RecordingHost { ShouldProcessAnswer = (_, _) => false };
+            var manager = new CmkEncryptionManager(e.Session, host, new CmkGrantOptions());
+
+            var grant = await manager.GrantForResourceAsync(Kusto(e), HsmKey, CmkGrantMode.Auto);
+
+            Assert.False(grant.Changed);
+            Assert.Contains("Managed HSM local role", host.ShouldProcessCalls.Single().Action);
+            Assert.DoesNotContain(e.Server.Log.Entries, x => x.Method == "PUT");
+        }
+
+        [Fact]
+        public async Task Grant_for_encrypt_and_decrypt_assigns_Managed_HSM_Crypto_User()
+        {
+            await using var e = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            var manager = new CmkEncryptionManager(e.Session, new RecordingHost(), new CmkGrantOptions { VisibilityInterval = TimeSpan.FromMilliseconds(10) });
+
+            var grant = await manager.GrantForPrincipalAsync(KustoPrincipal, CmkService.NetAppFiles, HsmKey, CmkGrantMode.Auto);
+
+            Assert.True(grant.Changed);
+            Assert.Equal("Managed HSM Crypto User at /keys/cmk", grant.GrantedBy);
+            Assert.Contains("Microsoft.KeyVault/managedHsm/keys/encrypt/action", grant.Permissions);
+        }
+
+        [Fact]
+        public async Task Set_with_GrantAccess_grants_the_cluster_a_local_role_and_uses_the_HSM_key()
+        {
+            await using var e = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            var manager = new CmkEncryptionManager(e.Session, new RecordingHost(), new CmkGrantOptions { VisibilityInterval = TimeSpan.FromMilliseconds(10) });
+
+            var status = await manager.SetAsync(new CmkSetOptions(Kusto(e), HsmKey) { GrantAccess = true });
+
+            Assert.True(status!.CustomerManaged);
+            Assert.Contains(e.Server.Log.Entries, x => x.Method == "PUT" && x.Path.StartsWith("/keys/cmk/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal) && x.Status == 201);
+        }
+
+        [Fact]
         public async Task Data_Explorer_uses_the_HSM_key_when_the_cluster_holds_a_local_role()
         {
             var manager = new CmkEncryptionManager(_granted.Session, new RecordingHost(), new CmkGrantOptions());
