@@ -26,25 +26,7 @@ namespace CmkPowerShell.Emulator
         public BatchHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.Batch", "batchAccounts") { }
 
         protected override ArmResult? HandleService(ArmRequest r)
-        {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                InitializeAccount(candidate, existing);
-                return Complete(r, candidate, EncryptionFailure(r.BodyObject, candidate), Create);
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                SyncAutoStorage(candidate, existing);
-                return Complete(r, candidate, EncryptionFailure(r.BodyObject, candidate), WriteShape.Synchronous);
-            }
-            return null;
-        }
+            => HandleTopLevel(r, Create, WriteShape.Synchronous, InitializeAccount, (body, _, candidate) => EncryptionFailure(body, candidate), SyncAutoStorage);
 
         /// <summary>What Batch fills in on a new account (endpoint, defaults, quotas), or keeps from the account a re-PUT replaces.</summary>
         private static void InitializeAccount(JsonObject account, JsonObject? existing)

@@ -21,13 +21,8 @@ namespace CmkPowerShell.Emulator
         {
             var segs = r.Id.Segments;
             if (r.Id.EndsWithType) return null; // dataCenters list: plain listing
-            if (segs.Count == 1)
-            {
-                if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-                if (!r.IsPatch) return null;
-                var cluster = World.Require(r.Id);
-                return Complete(r, Candidate(cluster, r.BodyObject), null, Patch);
-            }
+            // The cluster itself: GET and PATCH of its identity (the keys are on its data centers); a PUT is left to the plain resource handler.
+            if (segs.Count == 1) return HandleTopLevel(r, null, Patch, null, NoKeyCheck);
             if (segs.Count != 2 || !segs[1].Type.Equals("dataCenters", StringComparison.OrdinalIgnoreCase)) return null;
             if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
             if (!r.IsPut && !r.IsPatch) return null;

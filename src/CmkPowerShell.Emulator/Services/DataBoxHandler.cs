@@ -12,7 +12,9 @@ namespace CmkPowerShell.Emulator
     internal sealed class DataBoxHandler : ServiceHandlerBase
     {
         // Jobs_Create and Jobs_Update declare 200 or 202 with Location + Retry-After: no 201 and no Azure-AsyncOperation.
-        private static readonly WriteShape Write = new(true, 202, AsyncHeader: false, LocationHeader: true);
+        // The create answer (final-state-via location) shows the whole order, details included, as the spec's examples do.
+        private static readonly WriteShape Create = new(true, 202, AsyncHeader: false, LocationHeader: true, WholeResource: true);
+        private static readonly WriteShape Update = new(true, 202, AsyncHeader: false, LocationHeader: true);
 
         private const string Ordered = "DeviceOrdered";
 
@@ -42,29 +44,10 @@ namespace CmkPowerShell.Emulator
 
         protected override ArmResult? HandleService(ArmRequest r)
         {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet)
-            {
-                var job = World.Require(r.Id);
-                bool expand = string.Equals(r.Q("$expand"), "details", StringComparison.OrdinalIgnoreCase);
-                return ArmResult.Ok(ResourceStore.Present(expand ? job : Present(job)));
-            }
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                Order(candidate, existing);
-                var id = r.Id.ItemPath;
-                // The create answer (final-state-via location) shows the whole order, details included, as the spec's examples do.
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), Write, () => ResourceStore.Present(World.Store.Get(id)!));
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate), Write);
-            }
-            return null;
+            // Jobs_Get with $expand=details shows the whole job; every other read gets the client view (Present).
+            if (r.IsGet && r.Id.Segments.Count == 1 && !r.Id.EndsWithType && string.Equals(r.Q("$expand"), "details", StringComparison.OrdinalIgnoreCase))
+                return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
+            return HandleTopLevel(r, Create, Update, Order, (body, _, candidate) => KeyFailure(body, candidate));
         }
 
         /// <summary>A new job is ordered (first stage done, the rest pending); a re-PUT keeps where the order is.</summary>

@@ -29,24 +29,10 @@ namespace CmkPowerShell.Emulator
                     .Select(o => (JsonNode)JsonValue.Create(o["id"]!.GetValue<string>())!).ToArray();
                 return ArmResult.Ok(new JsonObject { ["value"] = new JsonArray(users) });
             }
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate, existing), Write);
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                return Complete(r, candidate, KeyFailure(r.BodyObject, candidate, existing), Write);
-            }
-            return null;
+            return HandleTopLevel(r, Write, Write, null, KeyFailure);
         }
 
-        private CmkFailure? KeyFailure(JsonObject body, JsonObject candidate, JsonObject? existing)
+        private CmkFailure? KeyFailure(JsonObject body, JsonObject? existing, JsonObject candidate)
         {
             if (!Touches(body, "properties.activeKey", "identity")) return null;
             var keyUrl = JsonUtil.Str(candidate, "properties.activeKey.keyUrl") ?? "";

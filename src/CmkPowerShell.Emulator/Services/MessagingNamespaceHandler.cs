@@ -36,25 +36,9 @@ namespace CmkPowerShell.Emulator
         public static MessagingNamespaceHandler ServiceBus(EmulatorWorld world, CmkChecker checker) =>
             new(world, checker, "Microsoft.ServiceBus", ServiceErrorTable.ServiceBus, new[] { "queues", "topics" }, new[] { "Premium" }, "servicebus.windows.net");
 
+        // The entities (event hubs; queues, topics) are plain child resources.
         protected override ArmResult? HandleService(ArmRequest r)
-        {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null; // entities: plain child resources
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
-            {
-                var existing = World.Store.Get(r.Id.ItemPath);
-                var candidate = CreateCandidate(r, existing);
-                Initialize(candidate, existing);
-                return Complete(r, candidate, EncryptionFailure(r.BodyObject, existing, candidate), Create);
-            }
-            if (r.IsPatch)
-            {
-                var existing = World.Require(r.Id);
-                var candidate = Candidate(existing, r.BodyObject);
-                return Complete(r, candidate, EncryptionFailure(r.BodyObject, existing, candidate), WriteShape.Synchronous);
-            }
-            return null;
-        }
+            => HandleTopLevel(r, Create, WriteShape.Synchronous, Initialize, EncryptionFailure);
 
         /// <summary>What the service fills in on a new namespace, or keeps from the one a re-PUT replaces.</summary>
         private void Initialize(JsonObject ns, JsonObject? existing)

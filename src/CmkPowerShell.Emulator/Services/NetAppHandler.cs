@@ -35,23 +35,26 @@ namespace CmkPowerShell.Emulator
                     _ => null,
                 };
             }
-            if (segs.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (!r.IsPatch) return null;
+            // Accounts are not created through the emulator's NetApp surface: a PUT is left to the plain resource handler.
+            return HandleTopLevel(r, null, Patch, null, KeyFailure);
+        }
 
-            var existing = World.Require(r.Id);
-            var candidate = Candidate(existing, r.BodyObject);
-            CmkFailure? failure = null;
-            if (Touches(r.BodyObject, "properties.encryption", "identity") &&
-                string.Equals(JsonUtil.Str(candidate, "properties.encryption.keySource"), "Microsoft.KeyVault", StringComparison.OrdinalIgnoreCase))
-            {
-                var kv = JsonUtil.Node(candidate, "properties.encryption.keyVaultProperties") as JsonObject;
-                var key = new KeyReference(JsonUtil.Str(kv, "keyVaultUri") ?? "", JsonUtil.Str(kv, "keyName"), null);
-                var identity = Identity(candidate);
-                failure = Checker.Check(ServiceErrorTable.NetApp, key, JsonUtil.Str(candidate, "location"), identity);
-                if (failure == null) Encrypted(candidate, key, identity);
-            }
-            return Complete(r, candidate, failure, Patch);
+        private CmkFailure? KeyFailure(JsonObject body, JsonObject? existing, JsonObject candidate)
+        {
+            if (!Touches(body, "properties.encryption", "identity") ||
+                !string.Equals(JsonUtil.Str(candidate, "properties.encryption.keySource"), "Microsoft.KeyVault", StringComparison.OrdinalIgnoreCase))
+                return null;
+            var kv = JsonUtil.Node(candidate, "properties.encryption.keyVaultProperties") as JsonObject;
+            return CheckKey(candidate, new KeyReference(JsonUtil.Str(kv, "keyVaultUri") ?? "", JsonUtil.Str(kv, "keyName"), null));
+        }
+
+        /// <summary>Checks the account's key with the identity its encryption names, and records it on the account when it is usable.</summary>
+        private CmkFailure? CheckKey(JsonObject account, KeyReference key)
+        {
+            var identity = Identity(account);
+            var failure = Checker.Check(ServiceErrorTable.NetApp, key, JsonUtil.Str(account, "location"), identity);
+            if (failure == null) Encrypted(account, key, identity);
+            return failure;
         }
 
         private KeyIdentity Identity(JsonObject account)
@@ -127,10 +130,7 @@ namespace CmkPowerShell.Emulator
             kv["keyName"] = keyName;
             kv.Remove("keyVaultResourceId");
             if (JsonUtil.Str(body, "keyVaultResourceId") is { } vaultResourceId) kv["keyVaultResourceId"] = vaultResourceId;
-            var key = new KeyReference(uri, keyName, null);
-            var identity = Identity(candidate);
-            var failure = Checker.Check(ServiceErrorTable.NetApp, key, JsonUtil.Str(candidate, "location"), identity);
-            if (failure == null) Encrypted(candidate, key, identity);
+            var failure = CheckKey(candidate, new KeyReference(uri, keyName, null));
             ResourceStore.Hidden(candidate)["keyVaultPrivateEndpoints"] = endpoints.DeepClone();
             return Complete(r, candidate, failure, Action, () => null);
         }

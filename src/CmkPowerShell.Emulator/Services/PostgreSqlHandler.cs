@@ -16,13 +16,11 @@ namespace CmkPowerShell.Emulator
 
         public PostgreSqlHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.DBforPostgreSQL", "flexibleServers") { }
 
-        protected override ArmResult? HandleService(ArmRequest r)
+        protected override ArmResult? HandleService(ArmRequest r) => HandleTopLevel(r, Write, Write, ServerState, EncryptionFailure, ServerState);
+
+        /// <summary>What every write leaves on the server: request-only fields dropped, the service's state filled in.</summary>
+        private static void ServerState(JsonObject candidate, JsonObject? existing)
         {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (!r.IsPut && !r.IsPatch) return null;
-            var existing = r.IsPut ? World.Store.Get(r.Id.ItemPath) : World.Require(r.Id);
-            var candidate = r.IsPut ? CreateCandidate(r, existing) : Candidate(existing!, r.BodyObject);
             var props = JsonUtil.Obj(candidate, "properties");
             // Request-only fields: the mode of this request and the password are never stored or returned.
             props.Remove("createMode");
@@ -30,7 +28,6 @@ namespace CmkPowerShell.Emulator
             props["state"] ??= "Ready";
             props["fullyQualifiedDomainName"] ??= $"{candidate["name"]!.GetValue<string>().ToLowerInvariant()}.postgres.database.azure.com";
             props["dataEncryption"] ??= new JsonObject { ["type"] = "SystemManaged" };
-            return Complete(r, candidate, EncryptionFailure(r.BodyObject, existing, candidate), Write);
         }
 
         private static string Mode(JsonNode? server) => JsonUtil.Str(server, "properties.dataEncryption.type") ?? "SystemManaged";

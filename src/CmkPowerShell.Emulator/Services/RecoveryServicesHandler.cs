@@ -17,16 +17,10 @@ namespace CmkPowerShell.Emulator
 
         public RecoveryServicesHandler(EmulatorWorld world, CmkChecker checker) : base(world, checker, "Microsoft.RecoveryServices", "vaults") { }
 
-        protected override ArmResult? HandleService(ArmRequest r)
-        {
-            if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null; // protected items: plain children
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (!r.IsPut && !r.IsPatch) return null;
-            var existing = r.IsPut ? World.Store.Get(r.Id.ItemPath) : World.Require(r.Id);
-            var candidate = r.IsPut ? CreateCandidate(r, existing) : Candidate(existing!, r.BodyObject);
-            JsonUtil.Obj(candidate, "properties")["backupStorageVersion"] ??= "V2";
-            return Complete(r, candidate, EncryptionFailure(r.BodyObject, existing, candidate), r.IsPut ? Create : Update);
-        }
+        // Protected items are plain children.
+        protected override ArmResult? HandleService(ArmRequest r) => HandleTopLevel(r, Create, Update, StorageVersion, EncryptionFailure, StorageVersion);
+
+        private static void StorageVersion(JsonObject candidate, JsonObject? existing) => JsonUtil.Obj(candidate, "properties")["backupStorageVersion"] ??= "V2";
 
         private static string? KeyUri(JsonNode? vault) => JsonUtil.Str(vault, "properties.encryption.keyVaultProperties.keyUri");
 

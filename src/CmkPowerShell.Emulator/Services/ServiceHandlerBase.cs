@@ -4,8 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace CmkPowerShell.Emulator
 {
-    /// <summary>How a service answers a write: synchronously, or 201/202 with the async headers its swagger declares.</summary>
-    internal sealed record WriteShape(bool LongRunning, int AcceptedStatus = 202, bool AsyncHeader = false, bool LocationHeader = true)
+    /// <summary>
+    /// How a service answers a write: synchronously, or 201/202 with the async headers its swagger declares;
+    /// <paramref name="WholeResource"/> when the answer shows the whole resource rather than the client view (Present).
+    /// </summary>
+    internal sealed record WriteShape(bool LongRunning, int AcceptedStatus = 202, bool AsyncHeader = false, bool LocationHeader = true,
+        bool WholeResource = false)
     {
         public static readonly WriteShape Synchronous = new(false);
     }
@@ -75,29 +79,36 @@ namespace CmkPowerShell.Emulator
 
         /// <summary>
         /// The routing of a top-level resource that is read with GET, created or replaced with PUT and updated with PATCH:
-        /// the service adds what it computes on creation (<paramref name="onCreate"/>: candidate, existing) and names the
-        /// customer-managed key failure of a write (<paramref name="failure"/>: body, existing, candidate).
+        /// the service adds what it computes on creation (<paramref name="onCreate"/>: candidate, existing) and on update
+        /// (<paramref name="onUpdate"/>: candidate, existing), and names the customer-managed key failure of a write
+        /// (<paramref name="failure"/>: body, existing, candidate). A service whose resource is not created through it
+        /// passes no <paramref name="create"/> shape: its PUT is left to the plain resource handler.
         /// </summary>
-        protected ArmResult? HandleTopLevel(ArmRequest r, WriteShape create, WriteShape update,
-            Action<JsonObject, JsonObject?> onCreate, Func<JsonObject, JsonObject?, JsonObject, CmkFailure?> failure)
+        protected ArmResult? HandleTopLevel(ArmRequest r, WriteShape? create, WriteShape update,
+            Action<JsonObject, JsonObject?>? onCreate, Func<JsonObject, JsonObject?, JsonObject, CmkFailure?> failure,
+            Action<JsonObject, JsonObject>? onUpdate = null)
         {
             if (r.Id.Segments.Count != 1 || r.Id.EndsWithType) return null;
-            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-            if (r.IsPut)
+            if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(Present(World.Require(r.Id))));
+            if (r.IsPut && create != null)
             {
                 var existing = World.Store.Get(r.Id.ItemPath);
                 var candidate = CreateCandidate(r, existing);
-                onCreate(candidate, existing);
+                onCreate?.Invoke(candidate, existing);
                 return Complete(r, candidate, failure(r.BodyObject, existing, candidate), create);
             }
             if (r.IsPatch)
             {
                 var existing = World.Require(r.Id);
                 var candidate = Candidate(existing, r.BodyObject);
+                onUpdate?.Invoke(candidate, existing);
                 return Complete(r, candidate, failure(r.BodyObject, existing, candidate), update);
             }
             return null;
         }
+
+        /// <summary>For a resource whose writes the emulator does not check against a key.</summary>
+        protected static CmkFailure? NoKeyCheck(JsonObject body, JsonObject? existing, JsonObject candidate) => null;
 
         /// <summary>
         /// Finishes a write: a synchronous service stores the candidate or answers 400 with the failure; a long-running
@@ -106,11 +117,12 @@ namespace CmkPowerShell.Emulator
         protected ArmResult Complete(ArmRequest r, JsonObject candidate, CmkFailure? failure, WriteShape shape, Func<JsonNode?>? result = null)
         {
             var id = r.Id.ItemPath;
+            JsonObject View(JsonObject resource) => shape.WholeResource ? resource : Present(resource);
             Func<JsonNode?> apply = () =>
             {
                 Prepare(candidate);
                 World.Store.Put(id, candidate);
-                return result != null ? result() : ResourceStore.Present(Present(World.Store.Get(id)!));
+                return result != null ? result() : ResourceStore.Present(View(World.Store.Get(id)!));
             };
             if (!shape.LongRunning)
             {
@@ -120,7 +132,7 @@ namespace CmkPowerShell.Emulator
             }
             var location = candidate["location"]?.GetValue<string>() ?? ParentLocation(id) ?? "westeurope";
             var op = World.StartOperation(r, location, failure?.AsError, apply);
-            JsonNode? body = shape.AcceptedStatus is 200 or 201 ? ResourceStore.Present(Present(Updating(candidate))) : null;
+            JsonNode? body = shape.AcceptedStatus is 200 or 201 ? ResourceStore.Present(View(Updating(candidate))) : null;
             return World.Accepted(op, shape.AcceptedStatus, shape.AsyncHeader, shape.LocationHeader, body);
         }
 

@@ -21,13 +21,8 @@ namespace CmkPowerShell.Emulator
         protected override ArmResult? HandleService(ArmRequest r)
         {
             var segments = r.Id.Segments;
-            if (segments.Count == 1 && !r.Id.EndsWithType)
-            {
-                if (r.IsGet) return ArmResult.Ok(ResourceStore.Present(World.Require(r.Id)));
-                if (!r.IsPatch) return null;
-                var candidate = Candidate(World.Require(r.Id), r.BodyObject);
-                return Complete(r, candidate, null, Write);
-            }
+            // The server itself: GET and PATCH, no key on it (the keys are its children); a PUT is left to the plain resource handler.
+            if (segments.Count == 1) return HandleTopLevel(r, null, Write, null, NoKeyCheck);
             if (segments.Count != 2) return null;
             var serverPath = ServerPath(r);
             var server = World.Require(serverPath);
