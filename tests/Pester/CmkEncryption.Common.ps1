@@ -25,18 +25,17 @@ function Get-EmulatorRequest {
         Where-Object { $_.path -like "$PathPrefix*" -and (-not $Write -or $_.method -notin 'GET', 'HEAD') }
 }
 
-function Get-PreflightResult {
-    <# A pre-creation Test-AzCmkKeyVault: its -Quiet answer and the checks it fails, for the base arguments with the
-       changes applied (an UserAssignedIdentityId change names a demo identity). #>
-    param([string] $KeyUri, [hashtable] $Base, [hashtable] $Change = @{})
+function Assert-PreflightFailsExactly {
+    <# A pre-creation Test-AzCmkKeyVault for the base arguments with the changes applied (an UserAssignedIdentityId change
+       names a demo identity): -Quiet says no, exactly $Check fails, and nothing was written. #>
+    param([string] $KeyUri, [hashtable] $Base, [hashtable] $Change, [string] $Check)
     $arguments = $Base.Clone()
     foreach ($name in $Change.Keys) {
         $arguments[$name] = if ($name -eq 'UserAssignedIdentityId') { Get-DemoUaiId $Change[$name] } else { $Change[$name] }
     }
-    [pscustomobject]@{
-        Quiet  = Test-AzCmkKeyVault -KeyUri $KeyUri @arguments -Quiet
-        Failed = @(Test-AzCmkKeyVault -KeyUri $KeyUri @arguments | Where-Object Status -eq Failed).Check
-    }
+    Test-AzCmkKeyVault -KeyUri $KeyUri @arguments -Quiet | Should -BeFalse
+    @(Test-AzCmkKeyVault -KeyUri $KeyUri @arguments | Where-Object Status -eq Failed).Check | Should -Be @($Check)
+    Get-EmulatorRequest -Write | Should -BeNullOrEmpty
 }
 
 $script:Sql = "$Rg/providers/Microsoft.Sql/servers/sql-demo"

@@ -33,10 +33,7 @@ Describe 'Container Registry customer-managed keys' -Skip:(-not $EmulatorAvailab
             @{ Case = 'the Standard tier'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Sku = 'Standard' }; Check = 'Resource.Sku' }
             @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-noaccess' }; Check = 'Identity.Access' }
         ) {
-            $result = Get-PreflightResult $Key $Preflight $Change
-            $result.Quiet | Should -BeFalse
-            $result.Failed | Should -Be @($Check)
-            Get-EmulatorRequest -Write | Should -BeNullOrEmpty
+            Assert-PreflightFailsExactly $Key $Preflight $Change $Check
         }
 
         It 'warns about a vault without purge protection (recommended, not required)' {

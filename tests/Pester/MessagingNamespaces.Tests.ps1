@@ -38,10 +38,7 @@ Describe '<Service> namespaces' -ForEach $Services -Skip:(-not $EmulatorAvailabl
             @{ Case = 'the Standard tier'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Sku = 'Standard' }; Check = 'Resource.Sku' }
             @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-noaccess' }; Check = 'Identity.Access' }
         ) {
-            $result = Get-PreflightResult $Key $Preflight $Change
-            $result.Quiet | Should -BeFalse
-            $result.Failed | Should -Be @($Check)
-            Get-EmulatorRequest -Write | Should -BeNullOrEmpty
+            Assert-PreflightFailsExactly $Key $Preflight $Change $Check
         }
 
         It 'skips the SKU check without -Sku rather than pass it' {

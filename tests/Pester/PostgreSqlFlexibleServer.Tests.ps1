@@ -35,10 +35,7 @@ Describe 'PostgreSQL flexible server customer-managed keys' -Skip:(-not $Emulato
             @{ Case = 'another region'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Location = 'eastus' }; Check = 'KeyVault.Region' }
             @{ Case = 'an identity without list'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-good' }; Check = 'Identity.Access' }
         ) {
-            $result = Get-PreflightResult $Key $Preflight $Change
-            $result.Quiet | Should -BeFalse
-            $result.Failed | Should -Be @($Check)
-            Get-EmulatorRequest -Write | Should -BeNullOrEmpty
+            Assert-PreflightFailsExactly $Key $Preflight $Change $Check
         }
     }
 

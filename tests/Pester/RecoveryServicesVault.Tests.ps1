@@ -34,10 +34,7 @@ Describe 'Recovery Services vault customer-managed keys' -Skip:(-not $EmulatorAv
             @{ Case = 'another region'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ Location = 'eastus' }; Check = 'KeyVault.Region' }
             @{ Case = 'an identity without access'; Key = 'https://kv-good.vault.azure.net/keys/cmk'; Change = @{ UserAssignedIdentityId = 'uai-noaccess' }; Check = 'Identity.Access' }
         ) {
-            $result = Get-PreflightResult $Key $Preflight $Change
-            $result.Quiet | Should -BeFalse
-            $result.Failed | Should -Be @($Check)
-            Get-EmulatorRequest -Write | Should -BeNullOrEmpty
+            Assert-PreflightFailsExactly $Key $Preflight $Change $Check
         }
     }
 

@@ -214,7 +214,6 @@ namespace CmkPowerShell.Tests.Services
             await Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-good")));
 
             await AssertDisableRefused(Cosmos, "cannot be reversed");
-            Assert.True((await Manager.GetAsync(Cosmos)).CustomerManaged);
         }
 
         [Fact]

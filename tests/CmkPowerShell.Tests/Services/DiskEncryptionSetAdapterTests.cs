@@ -52,16 +52,8 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Fact]
-        public async Task A_second_identical_set_writes_nothing()
-        {
-            await Manager.SetAsync(new CmkSetOptions(Des, Key("kv-good")));
-            Emulator.Server.Log.Clear();
-
-            var again = await Manager.SetAsync(new CmkSetOptions(Des, Key("kv-good")));
-
-            Assert.False(again!.Changed);
-            Assert.Empty(Writes());
-        }
+        public Task A_second_identical_set_writes_nothing()
+            => AssertSecondSetWritesNothing(Des, Key("kv-good"));
 
         [Fact]
         public async Task AutoRotate_writes_rotationToLatestKeyVersionEnabled_and_Update_then_reports_AutoRotating()

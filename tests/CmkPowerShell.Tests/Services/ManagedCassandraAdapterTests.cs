@@ -199,7 +199,6 @@ namespace CmkPowerShell.Tests.Services
             await Manager.SetAsync(Enable(Key("kv-good")));
 
             Assert.IsType<CmkUnsupportedOperationException>(await AssertDisableRefused(Cassandra, "documents a way back"));
-            Assert.True((await Manager.GetAsync(Cassandra)).CustomerManaged);
         }
 
         [Fact]

@@ -154,7 +154,20 @@ namespace CmkPowerShell.Tests.Services
             return ex;
         }
 
-        /// <summary>Disable-AzCmkEncryption is refused with CmkDisableNotSupported giving <paramref name="reason"/>; nothing is written.</summary>
+        /// <summary>Set-AzCmkEncryption with the same key twice: the second reports no change and writes nothing.</summary>
+        protected async Task AssertSecondSetWritesNothing(string resourceId, string keyUri)
+        {
+            await Manager.SetAsync(new CmkSetOptions(resourceId, keyUri));
+            Emulator.Server.Log.Clear();
+
+            var again = await Manager.SetAsync(new CmkSetOptions(resourceId, keyUri));
+
+            Assert.False(again!.Changed);
+            Assert.True(again.CustomerManaged);
+            Assert.Empty(Writes());
+        }
+
+        /// <summary>Disable-AzCmkEncryption is refused with CmkDisableNotSupported giving <paramref name="reason"/>; nothing is written and the key stays.</summary>
         protected async Task<CmkException> AssertDisableRefused(string resourceId, string reason)
         {
             Emulator.Server.Log.Clear();
@@ -162,6 +175,7 @@ namespace CmkPowerShell.Tests.Services
             Assert.Equal(CmkServiceAdapter.DisableNotSupportedId, ex.ErrorId);
             Assert.Contains(reason, ex.Message);
             Assert.Empty(Writes());
+            Assert.True((await Manager.GetAsync(resourceId)).CustomerManaged);
             return ex;
         }
 

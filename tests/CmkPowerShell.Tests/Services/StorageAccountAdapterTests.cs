@@ -47,17 +47,8 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Fact]
-        public async Task A_second_identical_set_writes_nothing()
-        {
-            await Manager.SetAsync(new CmkSetOptions(Storage, Key("kv-good")));
-            Emulator.Server.Log.Clear();
-
-            var again = await Manager.SetAsync(new CmkSetOptions(Storage, Key("kv-good")));
-
-            Assert.False(again!.Changed);
-            Assert.True(again.CustomerManaged);
-            Assert.Empty(Writes());
-        }
+        public Task A_second_identical_set_writes_nothing()
+            => AssertSecondSetWritesNothing(Storage, Key("kv-good"));
 
         [Fact]
         public async Task A_user_assigned_identity_is_attached_keeping_the_system_one_and_named_in_encryption_identity()
