@@ -118,6 +118,33 @@ namespace CmkPowerShell.Tests.Services
             AssertNoRejectedRequests();
         }
 
+        [Fact]
+        public async Task A_failed_encryption_operation_says_the_grant_is_in_place_leaves_the_account_unchanged_and_a_second_run_writes_only_the_key()
+        {
+            // uai-noaccess is attached already, so the run is: grant it on kv-good, then the key PATCH, whose operation fails.
+            Emulator.Server.Store.Update(Cosmos, a => a["identity"] = new JsonObject
+            {
+                ["type"] = "SystemAssigned,UserAssigned",
+                ["principalId"] = "88888888-8888-8888-8888-000000000014",
+                ["userAssignedIdentities"] = new JsonObject { [Uai("uai-noaccess")] = new JsonObject() },
+            });
+            Emulator.Server.Faults.Add(new FaultRule("PATCH", "/databaseAccounts/cosmos-demo$", 1, ErrorCode: "BadRequest",
+                ErrorMessage: "Customer Managed Key does not exist.", FailLongRunningOperation: true));
+            var options = new CmkSetOptions(Cosmos, Key("kv-good")) { UserAssignedIdentityId = Uai("uai-noaccess"), GrantAccess = true };
+
+            var ex = await Assert.ThrowsAnyAsync<CmkException>(() => Manager.SetAsync(options));
+
+            Assert.Equal("CosmosDbKeyNotFound", ex.ErrorId);
+            Assert.StartsWith("granted ", Assert.Single(ex.CompletedSteps));
+            Assert.Contains("use key https://kv-good.vault.azure.net/keys/cmk", Assert.Single(ex.PendingSteps));
+            Assert.False((await Manager.GetAsync(Cosmos)).CustomerManaged);
+
+            Emulator.Server.Log.Clear();
+            var status = await Manager.SetAsync(options);
+            Assert.True(status!.CustomerManaged);
+            Assert.Equal("PATCH", Assert.Single(Writes()).Method);
+        }
+
         [Theory]
         [MemberData(nameof(BrokenRequirements))]
         public Task Set_fails_exactly_the_broken_requirement_before_any_write(string vault, string key, string? uai, string check)
