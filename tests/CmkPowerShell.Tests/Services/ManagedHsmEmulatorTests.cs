@@ -205,6 +205,25 @@ namespace CmkPowerShell.Tests.Services
         }
 
         [Fact]
+        public async Task A_refused_HSM_role_assignment_stops_Set_before_the_key_write_and_says_so()
+        {
+            await using var e = await ScenarioEmulator.StartAsync(Scenario(OtherPrincipal));
+            var manager = new CmkEncryptionManager(e.Session, new RecordingHost(), new CmkGrantOptions { VisibilityInterval = TimeSpan.FromMilliseconds(10) });
+            e.Server.Faults.Add(new CmkPowerShell.Emulator.FaultRule("PUT", "/providers/Microsoft.Authorization/roleAssignments/", 1, Status: 409,
+                ErrorCode: "Conflict", ErrorMessage: "Injected: the HSM is busy."));
+
+            var ex = await Assert.ThrowsAnyAsync<CmkPowerShell.Core.Errors.CmkException>(() => manager.SetAsync(new CmkSetOptions(Kusto(e), HsmKey) { GrantAccess = true }));
+
+            Assert.Empty(ex.CompletedSteps);
+            Assert.Contains(ex.PendingSteps, p => p.StartsWith("grant", StringComparison.Ordinal));
+            Assert.DoesNotContain(e.Server.Log.Entries, x => x.Method == "PATCH");
+            Assert.False((await manager.GetAsync(Kusto(e))).CustomerManaged);
+
+            // Once the HSM answers again, the same command finishes.
+            Assert.True((await manager.SetAsync(new CmkSetOptions(Kusto(e), HsmKey) { GrantAccess = true }))!.CustomerManaged);
+        }
+
+        [Fact]
         public async Task Data_Explorer_uses_the_HSM_key_when_the_cluster_holds_a_local_role()
         {
             var manager = new CmkEncryptionManager(_granted.Session, new RecordingHost(), new CmkGrantOptions());
