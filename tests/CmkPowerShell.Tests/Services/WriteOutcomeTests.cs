@@ -58,10 +58,11 @@ namespace CmkPowerShell.Tests.Services
         {
             Emulator.Server.SetLroDelay(TimeSpan.FromSeconds(30));
             using var stop = new CancellationTokenSource();
-            // Ctrl+C once Azure has accepted the write.
+            // Ctrl+C once the module follows the accepted write. Not as soon as the emulator has logged its answer to the
+            // PATCH: the client may still be reading that answer then, and a stop there is a stop of the write request.
             var watcher = Task.Run(async () =>
             {
-                while (!Log.Any(e => e.Method == "PATCH" && e.Status is 200 or 201 or 202)) await Task.Delay(10);
+                while (!Log.Any(e => e.Method == "GET" && e.Path.Contains("/operationResults/"))) await Task.Delay(10);
                 stop.Cancel();
             });
 
