@@ -144,12 +144,12 @@ namespace CmkPowerShell.Tests.Azure
         [Fact]
         public async Task Cancellation_stops_polling_promptly()
         {
+            using var host = new RecordingHost();
             var arm = new FakeArm()
                 .On("PUT", "/clusters/c1$", (_, _) => FakeArm.Json(201, Resource("Updating"), ("Azure-AsyncOperation", Status)))
-                .On("GET", "/operationResults/op1$", (_, _) => FakeArm.Json(200, OpStatus("InProgress"), ("Retry-After", "30")));
-            using var host = new RecordingHost();
+                // Ctrl+C while the first poll is answered: the stop falls in the poll, however long the PUT took.
+                .On("GET", "/operationResults/op1$", (_, _) => { host.Cancel(); return FakeArm.Json(200, OpStatus("InProgress"), ("Retry-After", "30")); });
             var session = await arm.ConnectAsync(host);
-            host.CancelAfter(TimeSpan.FromMilliseconds(300));
 
             var sw = Stopwatch.StartNew();
             // Stopping the poll of an accepted write is not a silent cancellation: the operation goes on in Azure.
