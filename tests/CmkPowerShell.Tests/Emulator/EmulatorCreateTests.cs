@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
+using CmkPowerShell.Tests.TestSupport;
 
 namespace CmkPowerShell.Tests.Emulator
 {
@@ -60,14 +61,19 @@ namespace CmkPowerShell.Tests.Emulator
         public async Task DataBox_create_answers_202_with_Location_and_the_job_is_ordered_when_the_operation_ends(string transferType, string stages)
         {
             var job = Job("order-" + transferType.ToLowerInvariant());
-            var (response, body) = await _f.SendAsync(HttpMethod.Put, job + "?api-version=2025-07-01", JobBody(transferType));
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            Assert.Null(body);
-            Assert.False(response.Headers.Contains("Azure-AsyncOperation"));
-            var (during, _) = await _f.SendAsync(HttpMethod.Get, job + "?api-version=2025-07-01");
-            Assert.Equal(HttpStatusCode.NotFound, during.StatusCode);
+            Uri location;
+            using (new OperationHold(_f.Server))
+            {
+                var (response, body) = await _f.SendAsync(HttpMethod.Put, job + "?api-version=2025-07-01", JobBody(transferType));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                Assert.Null(body);
+                Assert.False(response.Headers.Contains("Azure-AsyncOperation"));
+                var (during, _) = await _f.SendAsync(HttpMethod.Get, job + "?api-version=2025-07-01");
+                Assert.Equal(HttpStatusCode.NotFound, during.StatusCode);
+                location = response.Headers.Location!;
+            }
 
-            var (final, created) = await _f.WaitForLocationAsync(response.Headers.Location!);
+            var (final, created) = await _f.WaitForLocationAsync(location);
             Assert.Equal(HttpStatusCode.OK, final.StatusCode);
             var props = created!["properties"]!;
             Assert.Null(props["provisioningState"]);

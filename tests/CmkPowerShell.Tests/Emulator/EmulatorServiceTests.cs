@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using CmkPowerShell.Emulator;
+using CmkPowerShell.Tests.TestSupport;
 
 namespace CmkPowerShell.Tests.Emulator
 {
@@ -28,13 +29,17 @@ namespace CmkPowerShell.Tests.Emulator
         [Fact]
         public async Task Kusto_patch_with_a_vault_without_purge_protection_fails_the_operation_with_KeyVaultNotPurgeProtected()
         {
-            var (response, _) = await _f.SendAsync(HttpMethod.Patch, Kusto + "?api-version=2023-08-15", KustoKey("kv-nopurge"));
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var asyncUrl = response.Headers.GetValues("Azure-AsyncOperation").Single();
-            Assert.Contains("/providers/Microsoft.Kusto/locations/westeurope/operationResults/", asyncUrl);
+            string asyncUrl;
+            using (new OperationHold(_f.Server))
+            {
+                var (response, _) = await _f.SendAsync(HttpMethod.Patch, Kusto + "?api-version=2023-08-15", KustoKey("kv-nopurge"));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                asyncUrl = response.Headers.GetValues("Azure-AsyncOperation").Single();
+                Assert.Contains("/providers/Microsoft.Kusto/locations/westeurope/operationResults/", asyncUrl);
 
-            var (_, first) = await _f.SendAsync(HttpMethod.Get, new Uri(asyncUrl).PathAndQuery);
-            Assert.Equal("InProgress", first!["status"]!.GetValue<string>());
+                var (_, first) = await _f.SendAsync(HttpMethod.Get, new Uri(asyncUrl).PathAndQuery);
+                Assert.Equal("InProgress", first!["status"]!.GetValue<string>());
+            }
 
             var final = await _f.WaitForOperationAsync(new Uri(asyncUrl));
             Assert.Equal("Failed", final["status"]!.GetValue<string>());
@@ -51,13 +56,17 @@ namespace CmkPowerShell.Tests.Emulator
             await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { LroDelay = TimeSpan.FromMilliseconds(400), RetryAfter = TimeSpan.Zero });
             using var client = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c!.Thumbprint == server.CertificateThumbprint }) { BaseAddress = server.Endpoint };
             client.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminToken);
-            var (response, _) = await EmulatorFixture.SendAsync(client, HttpMethod.Patch, Kusto + "?api-version=2023-08-15", KustoKey("kv-good"));
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var location = response.Headers.Location!;
-            var (pending, _) = await EmulatorFixture.SendAsync(client, HttpMethod.Get, location.PathAndQuery);
-            Assert.Equal(HttpStatusCode.Accepted, pending.StatusCode);
-            var (before, beforeBody) = await EmulatorFixture.SendAsync(client, HttpMethod.Get, Kusto + "?api-version=2023-08-15");
-            Assert.Null(beforeBody!["properties"]!["keyVaultProperties"]);
+            Uri location;
+            using (new OperationHold(server))
+            {
+                var (response, _) = await EmulatorFixture.SendAsync(client, HttpMethod.Patch, Kusto + "?api-version=2023-08-15", KustoKey("kv-good"));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                location = response.Headers.Location!;
+                var (pending, _) = await EmulatorFixture.SendAsync(client, HttpMethod.Get, location.PathAndQuery);
+                Assert.Equal(HttpStatusCode.Accepted, pending.StatusCode);
+                var (_, beforeBody) = await EmulatorFixture.SendAsync(client, HttpMethod.Get, Kusto + "?api-version=2023-08-15");
+                Assert.Null(beforeBody!["properties"]!["keyVaultProperties"]);
+            }
 
             await Task.Delay(600);
             var (done, cluster) = await EmulatorFixture.SendAsync(client, HttpMethod.Get, location.PathAndQuery);

@@ -270,8 +270,10 @@ namespace CmkPowerShell.Tests.Fleet
         {
             var ids = PinnedResources(6);
             using var stop = new CancellationTokenSource();
-            // Ctrl+C arrives just after the first resource was confirmed, while its write and operation (100 ms) are in
-            // flight: that write must finish and be reported; no other resource may start.
+            // Ctrl+C arrives just after the first resource was confirmed, while its write and operation are in flight: that
+            // write must finish and be reported; no other resource may start. The operation lasts 1 s so that a busy
+            // machine cannot finish it before the stop lands (the test would then see a second resource start).
+            Server.SetLroDelay(TimeSpan.FromSeconds(1));
             Host.ShouldProcessAnswer = (_, _) =>
             {
                 _ = Task.Run(async () => { await Task.Delay(30); stop.Cancel(); });
