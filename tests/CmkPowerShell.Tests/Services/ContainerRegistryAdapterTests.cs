@@ -103,15 +103,14 @@ namespace CmkPowerShell.Tests.Services
         {
             async Task<CmkRequirementResult[]> Run(string vault, string key, string sku, string uai)
                 => (await PreflightAsync(CmkService.ContainerRegistry, Key(vault, key), uai, sku)).ToArray();
-            static string[] Failed(CmkRequirementResult[] r) => r.Where(x => x.Status == RequirementStatus.Failed).Select(x => x.Check).ToArray();
 
-            Assert.Empty(Failed(await Run("kv-good", "cmk", "Premium", "uai-good")));
-            Assert.Equal(new[] { CheckIds.ResourceSku }, Failed(await Run("kv-good", "cmk", "Standard", "uai-good")));
-            Assert.Equal(new[] { CheckIds.KeyType }, Failed(await Run("kv-good", "ec-key", "Premium", "uai-good")));
-            Assert.Equal(new[] { CheckIds.IdentityAccess }, Failed(await Run("kv-good", "cmk", "Premium", "uai-noaccess")));
+            Assert.Empty(FailedChecks(await Run("kv-good", "cmk", "Premium", "uai-good")));
+            Assert.Equal(new[] { CheckIds.ResourceSku }, FailedChecks(await Run("kv-good", "cmk", "Standard", "uai-good")));
+            Assert.Equal(new[] { CheckIds.KeyType }, FailedChecks(await Run("kv-good", "ec-key", "Premium", "uai-good")));
+            Assert.Equal(new[] { CheckIds.IdentityAccess }, FailedChecks(await Run("kv-good", "cmk", "Premium", "uai-noaccess")));
             // Purge protection is recommended, not required, for registries: a warning, so -Quiet still passes.
             var nopurge = await Run("kv-nopurge", "cmk", "Premium", "uai-good");
-            Assert.Empty(Failed(nopurge));
+            Assert.Empty(FailedChecks(nopurge));
             Assert.Equal(RequirementStatus.Warning, nopurge.Single(r => r.Check == CheckIds.KeyVaultPurgeProtection).Status);
         }
     }

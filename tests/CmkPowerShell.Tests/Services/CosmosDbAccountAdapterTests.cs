@@ -17,12 +17,6 @@ namespace CmkPowerShell.Tests.Services
         /// <summary>kv-good/cmk's two versions in the demo scenario, oldest first (the second is current).</summary>
         private static readonly string[] CmkVersions = { "0a1b2c3d4e5f40718293a4b5c6d7e8f1", "1a2b3c4d5e6f40718293a4b5c6d7e8f2" };
 
-        private Task<IReadOnlyList<CmkRequirementResult>> TestAsync(string keyUri, string target)
-            => new RequirementEngine(Session, Host).RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri), RequirementTarget.FromResourceId(target)), CancellationToken.None);
-
-        private static IEnumerable<string> Failed(IEnumerable<CmkRequirementResult> results)
-            => results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check);
-
         private static JsonObject Properties(LoggedRequest write) => JsonNode.Parse(write.RequestBody!)!["properties"]!.AsObject();
 
         [Fact]
@@ -153,7 +147,7 @@ namespace CmkPowerShell.Tests.Services
         [Fact]
         public async Task A_vault_in_another_region_is_accepted()
         {
-            Assert.Empty(Failed(await TestAsync(Key("kv-eastus"), Cosmos)));
+            Assert.Empty(FailedChecks(await TestResourceAsync(Key("kv-eastus"), Cosmos)));
             var status = await Manager.SetAsync(new CmkSetOptions(Cosmos, Key("kv-eastus")));
             Assert.True(status!.CustomerManaged);
         }
@@ -166,10 +160,10 @@ namespace CmkPowerShell.Tests.Services
             {
                 ["bypass"] = "AzureServices", ["defaultAction"] = "Deny", ["ipRules"] = new JsonArray(), ["virtualNetworkRules"] = new JsonArray(),
             });
-            Assert.Empty(Failed(await TestAsync(Key("kv-trusted"), Cosmos)));
+            Assert.Empty(FailedChecks(await TestResourceAsync(Key("kv-trusted"), Cosmos)));
 
-            var closed = await TestAsync(Key("kv-firewall"), Cosmos);
-            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, Failed(closed));
+            var closed = await TestResourceAsync(Key("kv-firewall"), Cosmos);
+            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, FailedChecks(closed));
             Assert.Contains("reaches the key only over public access or through that bypass", closed.Single(r => r.Check == CheckIds.KeyVaultFirewall).Message);
             await AssertSetRefusedBeforeAnyWrite(Cosmos, Key("kv-firewall"), null, CheckIds.KeyVaultFirewall);
 
@@ -182,8 +176,8 @@ namespace CmkPowerShell.Tests.Services
             SeedVault("kv-private", withPrivateEndpoint: true);
             Emulator.Server.Store.Update(Emulator.VaultId("kv-private"), v => v["properties"]!["publicNetworkAccess"] = "Disabled");
 
-            var results = await TestAsync(Key("kv-private"), Cosmos);
-            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, Failed(results));
+            var results = await TestResourceAsync(Key("kv-private"), Cosmos);
+            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, FailedChecks(results));
             Assert.Contains("reachable only through private endpoints", results.Single(r => r.Check == CheckIds.KeyVaultFirewall).Message);
 
             // Skipping the check, the service's encryption operation fails and the account keeps Microsoft-managed keys.

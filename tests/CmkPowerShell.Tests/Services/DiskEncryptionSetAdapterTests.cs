@@ -96,7 +96,7 @@ namespace CmkPowerShell.Tests.Services
                 CmkPowerShell.Core.Requirements.KeyReference.FromUri(Key("kv-good")),
                 RequirementTarget.ForService(CmkService.DiskEncryptionSet, "westeurope", "66666666-6666-6666-6666-000000000002")), CancellationToken.None);
 
-            Assert.Equal(new[] { CheckIds.IdentityAccess }, results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check));
+            Assert.Equal(new[] { CheckIds.IdentityAccess }, FailedChecks(results));
         }
 
         [Fact]

@@ -18,15 +18,6 @@ namespace CmkPowerShell.Tests.Services
 
         private static JsonNode KeyVaultPropertiesOf(string body) => JsonNode.Parse(body)!["properties"]!["keyVaultProperties"]!;
 
-        /// <summary>Test-AzCmkKeyVault for a resource, or for the cluster's service in its region with a user-assigned identity.</summary>
-        private Task<IReadOnlyList<CmkRequirementResult>> TestAsync(string keyUri, string target, string? uai = null)
-            => new RequirementEngine(Session, Host).RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri), uai == null
-                ? RequirementTarget.FromResourceId(target)
-                : RequirementTarget.ForService(CmkService.LogAnalyticsCluster, "westeurope", userAssignedIdentityId: uai)), CancellationToken.None);
-
-        private static IEnumerable<string> Failed(IEnumerable<CmkRequirementResult> results)
-            => results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check);
-
         [Fact]
         public async Task Enable_with_the_system_identity_patches_keyVaultProperties_alone_and_reads_back_versionless()
         {
@@ -93,10 +84,10 @@ namespace CmkPowerShell.Tests.Services
                 ["bypass"] = "AzureServices", ["defaultAction"] = "Deny", ["ipRules"] = new JsonArray(), ["virtualNetworkRules"] = new JsonArray(),
             });
 
-            var cluster = await TestAsync(Key("kv-trusted"), LaCluster);
-            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, Failed(cluster));
+            var cluster = await TestResourceAsync(Key("kv-trusted"), LaCluster);
+            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, FailedChecks(cluster));
             Assert.Contains("not a trusted Microsoft service", cluster.Single(r => r.Check == CheckIds.KeyVaultFirewall).Message);
-            Assert.Empty(Failed(await TestAsync(Key("kv-trusted"), Storage)));
+            Assert.Empty(FailedChecks(await TestResourceAsync(Key("kv-trusted"), Storage)));
 
             await AssertSetRefusedBeforeAnyWrite(LaCluster, Key("kv-trusted"), null, CheckIds.KeyVaultFirewall);
 
@@ -112,8 +103,8 @@ namespace CmkPowerShell.Tests.Services
             SeedVault("kv-private", withPrivateEndpoint: true);
             Emulator.Server.Store.Update(Emulator.VaultId("kv-private"), v => v["properties"]!["publicNetworkAccess"] = "Disabled");
 
-            Assert.Empty(Failed(await TestAsync(Key("kv-private"), LaCluster)));
-            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, Failed(await TestAsync(Key("kv-private"), LaCluster, Uai("uai-good"))));
+            Assert.Empty(FailedChecks(await TestResourceAsync(Key("kv-private"), LaCluster)));
+            Assert.Equal(new[] { CheckIds.KeyVaultFirewall }, await PreflightFailuresAsync(CmkService.LogAnalyticsCluster, Key("kv-private"), "uai-good"));
 
             var status = await Manager.SetAsync(new CmkSetOptions(LaCluster, Key("kv-private")));
             Assert.True(status!.CustomerManaged);

@@ -116,7 +116,15 @@ namespace CmkPowerShell.Tests.Services
         /// yet (the pre-creation preflight), in catalogue order.
         /// </summary>
         protected async Task<string[]> PreflightFailuresAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
-            => (await PreflightAsync(service, keyUri, uai, sku, location)).Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
+            => FailedChecks(await PreflightAsync(service, keyUri, uai, sku, location));
+
+        /// <summary>The checks that failed, in catalogue order.</summary>
+        protected static string[] FailedChecks(IEnumerable<CmkRequirementResult> results)
+            => results.Where(r => r.Status == RequirementStatus.Failed).Select(r => r.Check).ToArray();
+
+        /// <summary>Test-AzCmkKeyVault -ResourceId: the requirements for an existing resource and its own identity.</summary>
+        protected Task<IReadOnlyList<CmkRequirementResult>> TestResourceAsync(string keyUri, string resourceId)
+            => RequirementEngine.RunAsync(new RequirementRequest(KeyReference.FromUri(keyUri), RequirementTarget.FromResourceId(resourceId)), Session, Host, CancellationToken.None);
 
         protected async Task<IReadOnlyList<CmkRequirementResult>> PreflightAsync(CmkService service, string keyUri, string uai, string? sku = null, string location = "westeurope")
         {
