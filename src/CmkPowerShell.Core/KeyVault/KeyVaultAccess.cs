@@ -24,6 +24,17 @@ namespace CmkPowerShell.Core.KeyVault
         public KeyAccessRequirement ForManagedHsm()
             => new KeyAccessRequirement(KeyPermissions, DataActions.Select(ManagedHsmAction).ToList());
 
+        /// <summary>
+        /// What a grant consists of under a vault's permission model: key permissions for access policies, data actions for
+        /// Azure RBAC, Managed HSM data actions for an HSM's local RBAC.
+        /// </summary>
+        public IReadOnlyList<string> PermissionsFor(KeyVaultPermissionModel model) => model switch
+        {
+            KeyVaultPermissionModel.Rbac => DataActions,
+            KeyVaultPermissionModel.ManagedHsmLocalRbac => ForManagedHsm().DataActions,
+            _ => KeyPermissions,
+        };
+
         private static string ManagedHsmAction(string vaultAction)
         {
             if (!vaultAction.StartsWith(VaultKeyActions, StringComparison.OrdinalIgnoreCase)) return vaultAction;

@@ -193,12 +193,9 @@ namespace CmkPowerShell.Core.Requirements
             _values["skus"] = _profile.SupportedSkus == null ? "any SKU" : string.Join(" or ", _profile.SupportedSkus);
             _values["operations"] = string.Join(" + ", _profile.KeyOperations);
             _values["days"] = _request.ExpiryWarningDays.ToString(CultureInfo.InvariantCulture);
-            _values["permissions"] = _vault?.PermissionModel switch
-            {
-                KeyVaultPermissionModel.Rbac => "the data actions " + string.Join(", ", _profile.Access.DataActions),
-                KeyVaultPermissionModel.ManagedHsmLocalRbac => "the data actions " + string.Join(", ", _profile.Access.ForManagedHsm().DataActions),
-                _ => "the key permissions " + string.Join(", ", _profile.Access.KeyPermissions),
-            };
+            var model = _vault?.PermissionModel ?? KeyVaultPermissionModel.AccessPolicy;
+            _values["permissions"] = (model == KeyVaultPermissionModel.AccessPolicy ? "the key permissions " : "the data actions ")
+                + string.Join(", ", _profile.Access.PermissionsFor(model));
         }
 
         // ---- recording -------------------------------------------------------------------------

@@ -84,10 +84,8 @@ namespace CmkPowerShell.Core.Services
         /// </summary>
         public override TargetIdentity ReadIdentity(JsonObject resource)
         {
-            var chosen = DefaultIdentity(resource) ?? "";
-            if (chosen.StartsWith(UserAssignedIdentityPrefix, StringComparison.OrdinalIgnoreCase))
-                return FromManagedIdentity(resource, SplitFederation(chosen.Substring(UserAssignedIdentityPrefix.Length)).Identity);
-            if (string.Equals(chosen, SystemAssignedIdentity, StringComparison.OrdinalIgnoreCase) || KeyUri(resource) == null)
+            if (UserAssignedDefault(resource) is { } user) return FromManagedIdentity(resource, user.Identity);
+            if (string.Equals(DefaultIdentity(resource), SystemAssignedIdentity, StringComparison.OrdinalIgnoreCase) || KeyUri(resource) == null)
                 return FromManagedIdentity(resource, null);
             return TargetIdentity.None;
         }
@@ -115,17 +113,20 @@ namespace CmkPowerShell.Core.Services
             return WithIdentity(state with { Notes = notes }, identity);
         }
 
-        /// <summary>"{identity id}&amp;FederatedClientId={application id}" split in two; no application for a same-tenant identity.</summary>
-        private static (string Identity, string? FederatedClientId) SplitFederation(string value)
+        /// <summary>
+        /// defaultIdentity "UserAssignedIdentity={identity id}[&amp;FederatedClientId={application id}]" split in two (no
+        /// application for a same-tenant identity); null when the default identity is not a user-assigned one.
+        /// </summary>
+        private static (string Identity, string? FederatedClientId)? UserAssignedDefault(JsonObject account)
         {
+            var chosen = DefaultIdentity(account);
+            if (chosen == null || !chosen.StartsWith(UserAssignedIdentityPrefix, StringComparison.OrdinalIgnoreCase)) return null;
+            var value = chosen.Substring(UserAssignedIdentityPrefix.Length);
             var at = value.IndexOf(FederatedClientIdSeparator, StringComparison.OrdinalIgnoreCase);
             return at < 0 ? (value, null) : (value.Substring(0, at), value.Substring(at + FederatedClientIdSeparator.Length));
         }
 
-        private static string? FederatedClientIdOf(JsonObject account)
-            => DefaultIdentity(account) is { } chosen && chosen.StartsWith(UserAssignedIdentityPrefix, StringComparison.OrdinalIgnoreCase)
-                ? SplitFederation(chosen.Substring(UserAssignedIdentityPrefix.Length)).FederatedClientId
-                : null;
+        private static string? FederatedClientIdOf(JsonObject account) => UserAssignedDefault(account)?.FederatedClientId;
 
         protected override bool AcceptsFederatedClientId => true;
 
@@ -197,15 +198,12 @@ namespace CmkPowerShell.Core.Services
         /// The application asked for, else the one the account already pairs with the same identity: defaultIdentity is one
         /// string, so writing the identity alone would cut a cross-tenant account off its key.
         /// </summary>
-        private string? FederationToWrite(CmkResource resource, CmkEnableRequest request)
-        {
-            if (request.FederatedClientId != null) return request.FederatedClientId;
-            var current = ReadIdentity(resource.Json);
-            return current.Type == CmkIdentityType.UserAssigned
-                   && string.Equals(current.UserAssignedIdentityId, request.Identity.UserAssignedIdentityId, StringComparison.OrdinalIgnoreCase)
-                ? FederatedClientIdOf(resource.Json)
-                : null;
-        }
+        private static string? FederationToWrite(CmkResource resource, CmkEnableRequest request)
+            => request.FederatedClientId
+               ?? (UserAssignedDefault(resource.Json) is { } current
+                   && string.Equals(current.Identity, request.Identity.UserAssignedIdentityId, StringComparison.OrdinalIgnoreCase)
+                       ? current.FederatedClientId
+                       : null);
 
         protected override string? DisableUnsupportedReason =>
             "once customer-managed key encryption has started on an account it cannot be reversed (how-to-setup-customer-managed-keys-existing-accounts). Rotate the key with Update-AzCmkKeyVersion, or move the data to a new account created without a key.";

@@ -108,9 +108,7 @@ namespace CmkPowerShell.Core.Services
             }
 
             var access = requirement.Access;
-            var permissions = model == KeyVaultPermissionModel.Rbac ? access.DataActions
-                : hsm ? access.ForManagedHsm().DataActions
-                : access.KeyPermissions;
+            var permissions = access.PermissionsFor(model);
             var before = await EvaluateAsync(reader, vault, key.Name, principalId, access, cancellationToken).ConfigureAwait(false);
             if (before.Granted)
             {
